@@ -1,0 +1,12 @@
+/*
+ * cmds.h - the subcommands.  Each is src/cli/cmd-<name>.c; main.c only
+ * dispatches.  Each returns the process exit status.
+ */
+#ifndef MAMORI_CMDS_H
+#define MAMORI_CMDS_H
+
+int cmd_server(int argc, char **argv);
+int cmd_logs(int argc, char **argv);	/* logs verify | logs search */
+int cmd_status(int argc, char **argv);
+
+#endif

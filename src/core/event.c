@@ -1,0 +1,140 @@
+/*
+ * event.c - allocation and helpers for struct event.
+ *
+ * One allocation per event: the header and its data area together, so a
+ * queue hand-off moves one pointer and freeing is one call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/error.h"
+#include "core/event.h"
+#include "core/timeutil.h"
+
+struct event *
+event_new(const uint8_t *raw, size_t len, size_t extra)
+{
+	struct event *ev;
+	size_t cap;
+
+	if (len > UINT32_MAX / 2 || extra > UINT32_MAX / 2)
+		return NULL;
+	cap = len + extra;
+	if ((ev = malloc(sizeof(*ev) + cap)) == NULL)
+		return NULL;
+	memset(ev, 0, sizeof(*ev));
+	ev->facility = -1;
+	ev->severity = -1;
+	if (len > 0)
+		memcpy(ev->data, raw, len);
+	ev->raw_len = (uint32_t)len;
+	ev->data_len = (uint32_t)len;
+	ev->data_cap = (uint32_t)cap;
+	return ev;
+}
+
+void
+event_free(struct event *ev)
+{
+	free(ev);
+}
+
+int
+event_add_string(struct event *ev, struct event_field *f, const char *s,
+    size_t len)
+{
+	if (len > ev->data_cap - ev->data_len)
+		return MAMORI_ETOOBIG;
+	memcpy(ev->data + ev->data_len, s, len);
+	f->off = ev->data_len;
+	f->len = (uint32_t)len;
+	ev->data_len += (uint32_t)len;
+	return 0;
+}
+
+struct event *
+event_new_internal(int64_t now_ns, const char *host, int severity,
+    const char *msgid, const char *text)
+{
+	struct event *ev;
+	char ts[40], *line = NULL;
+	int n, hoff, hlen, aoff, moff, mlen, toff;
+
+	/* Facility 5 (syslog): messages generated internally by syslogd. */
+	if (time_format_rfc3339(now_ns, 0, 6, ts, sizeof(ts)) != 0)
+		return NULL;
+	n = asprintf(&line, "<%d>1 %s %n%s%n %nmamori - %n%s%n - %n%s",
+	    5 * 8 + severity, ts, &hoff, host, &hlen, &aoff, &moff, msgid,
+	    &mlen, &toff, text);
+	if (n < 0)
+		return NULL;
+	ev = event_new((const uint8_t *)line, (size_t)n, 0);
+	free(line);
+	if (ev == NULL)
+		return NULL;
+	ev->recv_ns = now_ns;
+	ev->ts_ns = now_ns;
+	ev->flags = EVENT_F_HAS_TS;
+	ev->format = EVENT_FMT_INTERNAL;
+	ev->facility = 5;
+	ev->severity = (int8_t)severity;
+	ev->host.off = (uint32_t)hoff;
+	ev->host.len = (uint32_t)(hlen - hoff);
+	ev->app.off = (uint32_t)aoff;
+	ev->app.len = 6;
+	ev->msgid.off = (uint32_t)moff;
+	ev->msgid.len = (uint32_t)(mlen - moff);
+	ev->msg.off = (uint32_t)toff;
+	ev->msg.len = (uint32_t)(n - toff);
+	snprintf(ev->src, sizeof(ev->src), "internal");
+	return ev;
+}
+
+static const char *facilities[] = {
+	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+	"uucp", "cron", "authpriv", "ftp", "ntp", "security", "console",
+	"solaris-cron", "local0", "local1", "local2", "local3", "local4",
+	"local5", "local6", "local7",
+};
+
+static const char *severities[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+};
+
+const char *
+event_facility_name(int facility)
+{
+	if (facility < 0 || facility > 23)
+		return NULL;
+	return facilities[facility];
+}
+
+const char *
+event_severity_name(int severity)
+{
+	if (severity < 0 || severity > 7)
+		return NULL;
+	return severities[severity];
+}
+
+int
+event_severity_parse(const char *s)
+{
+	static const struct { const char *name; int sev; } aliases[] = {
+		{ "emergency", 0 }, { "panic", 0 }, { "critical", 2 },
+		{ "error", 3 }, { "warn", 4 }, { "informational", 6 },
+	};
+	size_t i;
+
+	if (s[0] >= '0' && s[0] <= '7' && s[1] == '\0')
+		return s[0] - '0';
+	for (i = 0; i < 8; i++)
+		if (strcasecmp(s, severities[i]) == 0)
+			return (int)i;
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcasecmp(s, aliases[i].name) == 0)
+			return aliases[i].sev;
+	return -1;
+}
