@@ -18,7 +18,8 @@ build_pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev \
   libjansson-dev librelp-dev"
 run_pkgs="openssl"
 test_pkgs="bsdutils util-linux rsyslog rsyslog-relp rsyslog-gnutls \
-  procps iproute2 psmisc time xxd gzip"
+  procps iproute2 psmisc time xxd gzip libglib2.0-0 \
+  openssl jq netcat-openbsd bc"
 
 pkgs="$build_pkgs $run_pkgs"
 [ $want_test = 1 ] && pkgs="$pkgs $test_pkgs"
@@ -40,9 +41,20 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get update -qq
 	# policy-rc.d keeps the packages' own daemons (rsyslog) from being
 	# started by the install; the tests start their own instances.
-	$SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d'
+	made_policy=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		$SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d'
+		made_policy=1
+	fi
 	$SUDO apt-get install -y -qq --no-install-recommends $missing
-	$SUDO rm -f /usr/sbin/policy-rc.d
+	if [ $made_policy = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+fi
+
+# The server drops root privileges to this user after binding its ports.
+if [ "$(id -u)" = 0 ] && ! id mamori >/dev/null 2>&1; then
+	echo "install-deps: creating system user mamori"
+	useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin mamori
 fi
 
 if [ $want_test = 1 ]; then

@@ -55,12 +55,19 @@ struct config {
 	   tls 127.0.0.1:6514 when tls.cert is set) */
 	struct listener_conf *listeners;
 	size_t		 nlisteners;
+	int		 listeners_default;	/* 1 while listeners are the
+					   built-in defaults: config_load()
+					   then adds tls 127.0.0.1:6514 when
+					   the file sets tls.cert; --listen
+					   and listeners: clear it */
 
 	/* input: */
 	size_t		 max_message;	/* default 64 KiB */
 	int		 tz_local;	/* RFC 3164 zone: 1 = local (default) */
 	int		 tz_min;	/* else minutes east of UTC */
 	int64_t		 skew_threshold_ns;	/* default 60 s */
+	int64_t		 skew_window_ns;	/* offset measured over this;
+						   default 60 s */
 	int64_t		 skew_report_ns;	/* default 1 h */
 
 	/* pipeline: */
@@ -100,7 +107,8 @@ int config_load(struct config *c, const char *path, char *err,
  * Parses a listener URL ("udp://127.0.0.1:5514", "tcp://[::1]:10514",
  * "tls://0.0.0.0:6514", "relp://127.0.0.1:2514", "http://127.0.0.1:8080")
  * into l (strings allocated; release with config_listener_release()).
- * Returns 0 or MAMORI_EINVAL with a reason in err.
+ * Returns 0, MAMORI_EINVAL with a reason in err (l is then empty), or
+ * MAMORI_ENOMEM.
  */
 int config_parse_listen(const char *url, struct listener_conf *l,
     char *err, size_t errlen);

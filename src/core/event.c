@@ -56,18 +56,18 @@ event_add_string(struct event *ev, struct event_field *f, const char *s,
 
 struct event *
 event_new_internal(int64_t now_ns, const char *host, int severity,
-    const char *msgid, const char *text)
+    const char *msgid, const char *sd, const char *text)
 {
 	struct event *ev;
 	char ts[40], *line = NULL;
-	int n, hoff, hlen, aoff, moff, mlen, toff;
+	int n, hoff, hlen, aoff, moff, mlen, soff, slen, toff;
 
 	/* Facility 5 (syslog): messages generated internally by syslogd. */
 	if (time_format_rfc3339(now_ns, 0, 6, ts, sizeof(ts)) != 0)
 		return NULL;
-	n = asprintf(&line, "<%d>1 %s %n%s%n %nmamori - %n%s%n - %n%s",
+	n = asprintf(&line, "<%d>1 %s %n%s%n %nmamori - %n%s%n %n%s%n %n%s",
 	    5 * 8 + severity, ts, &hoff, host, &hlen, &aoff, &moff, msgid,
-	    &mlen, &toff, text);
+	    &mlen, &soff, sd != NULL ? sd : "-", &slen, &toff, text);
 	if (n < 0)
 		return NULL;
 	ev = event_new((const uint8_t *)line, (size_t)n, 0);
@@ -86,10 +86,32 @@ event_new_internal(int64_t now_ns, const char *host, int severity,
 	ev->app.len = 6;
 	ev->msgid.off = (uint32_t)moff;
 	ev->msgid.len = (uint32_t)(mlen - moff);
+	if (sd != NULL) {
+		ev->sd.off = (uint32_t)soff;
+		ev->sd.len = (uint32_t)(slen - soff);
+	}
 	ev->msg.off = (uint32_t)toff;
 	ev->msg.len = (uint32_t)(n - toff);
 	snprintf(ev->src, sizeof(ev->src), "internal");
 	return ev;
+}
+
+char *
+event_sd_escape(const char *s, size_t len, char *buf, size_t buflen)
+{
+	size_t i, o = 0;
+
+	if (buflen == 0)
+		return buf;
+	for (i = 0; i < len && o + 2 < buflen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\' || c == ']')
+			buf[o++] = '\\';
+		buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 static const char *facilities[] = {

@@ -91,11 +91,20 @@ event_str(const struct event *ev, const struct event_field *f)
 
 /*
  * Creates an internal event (format EVENT_FMT_INTERNAL) from mamori itself:
- * app "mamori", the given host, severity and text; the raw bytes are an
+ * facility syslog, app "mamori", the given host, severity, msgid, optional
+ * structured data (complete RFC 5424 SD text such as
+ * `[mamori@32473 host="web1"]`, or NULL) and text; the raw bytes are the
  * RFC 5424 rendering of it.  Returns NULL when out of memory.
  */
 struct event *event_new_internal(int64_t now_ns, const char *host,
-    int severity, const char *msgid, const char *text);
+    int severity, const char *msgid, const char *sd, const char *text);
+
+/*
+ * Escapes s[0..len) as an RFC 5424 PARAM-VALUE ('"', '\' and ']' get a
+ * backslash) into buf; control bytes become '?'.  Returns buf, always
+ * NUL-terminated, cut short if buf is too small.
+ */
+char *event_sd_escape(const char *s, size_t len, char *buf, size_t buflen);
 
 /* Names of facilities and severities ("auth", "err"); NULL if out of range. */
 const char *event_facility_name(int facility);

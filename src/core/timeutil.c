@@ -51,7 +51,7 @@ time_format_rfc3339(int64_t ns, int tz_min, int digits, char *buf,
 	struct tm tm;
 	time_t secs;
 	int64_t sec, frac;
-	char fracbuf[16] = "", zone[8];
+	char fracbuf[32] = "", zone[24];
 	int n, i;
 
 	sec = ns / NS_PER_SEC;
@@ -69,13 +69,14 @@ time_format_rfc3339(int64_t ns, int tz_min, int digits, char *buf,
 		for (i = digits; i < 9; i++)
 			frac /= 10;
 		snprintf(fracbuf, sizeof(fracbuf), ".%0*lld", digits,
-		    (long long)frac);
+		    (long long)(frac % NS_PER_SEC));
 	}
 	if (tz_min == 0)
 		snprintf(zone, sizeof(zone), "Z");
 	else
 		snprintf(zone, sizeof(zone), "%c%02d:%02d",
-		    tz_min < 0 ? '-' : '+', abs(tz_min) / 60, abs(tz_min) % 60);
+		    tz_min < 0 ? '-' : '+', (abs(tz_min) / 60) % 100,
+		    abs(tz_min) % 60);
 	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%s%s",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, fracbuf, zone);

@@ -23,8 +23,9 @@ struct syslog_parse_opts {
 /*
  * Parses ev's raw bytes (data[0 .. raw_len)) and fills its fields, format
  * and flags.  ev->recv_ns must be set (a year-less RFC 3164 timestamp takes
- * the year that puts it nearest the receive time, so "Dec 31" received on
- * Jan 1 is last year's) and ev->src should be (the host when the message
+ * the receive time's year unless that puts it more than 31 days ahead, so
+ * "Dec 31" received on Jan 1 is last year's, or it falls within a day
+ * ahead in the next year) and ev->src should be (the host when the message
  * names none).  Content never makes this fail: what is neither RFC 5424 nor
  * RFC 3164 becomes EVENT_FMT_UNPARSED with msg covering everything.
  * Trailing CR/LF/NUL are left out of msg.  Returns 0, or MAMORI_ETOOBIG if
@@ -33,9 +34,63 @@ struct syslog_parse_opts {
 int syslog_parse(struct event *ev, const struct syslog_parse_opts *o);
 
 /* The two parsers behind syslog_parse(); each returns 0 when the message is
- * in its format (fields filled) or MAMORI_EINVAL when not (ev unchanged). */
+ * in its format (fields filled) or MAMORI_EINVAL when not (ev unchanged).
+ * Like syslog_parse(), they keep EVENT_F_TRUNCATED if the caller set it and
+ * take the host from ev->src when the message names none, if ev has the
+ * room (SYSLOG_PARSE_EXTRA).  o may be NULL for the defaults. */
 int syslog_parse_5424(struct event *ev);
 int syslog_parse_3164(struct event *ev, const struct syslog_parse_opts *o);
+
+/* RFC 5424 field limits (section 6), in octets. */
+#define SYSLOG_HOSTNAME_MAX	255
+#define SYSLOG_APPNAME_MAX	48
+#define SYSLOG_PROCID_MAX	128
+#define SYSLOG_MSGID_MAX	32
+#define SYSLOG_SDNAME_MAX	32	/* SD-ID and PARAM-NAME */
+/* Longest RFC 3164 TAG taken as the app name; the RFC says 32, real
+ * senders ("systemd-networkd-wait-online", "sshd(pam_unix)") go beyond. */
+#define SYSLOG_TAG_MAX		128
+
+/*
+ * Helpers the syslog parsers share (syslog-parse.c); other modules have
+ * no use for them.
+ */
+
+/* Parses "<PRI>" at p[0..len): 1-3 digits, 0..191, no leading zero but in
+ * "<0>".  Returns 0 and sets *pri and *used (bytes taken), or
+ * MAMORI_EINVAL. */
+int syslog_pri_parse(const uint8_t *p, size_t len, int *pri, size_t *used);
+
+/* Returns len less any trailing CR, LF and NUL bytes of p[0..len). */
+size_t syslog_trim_end(const uint8_t *p, size_t len);
+
+/* An RFC 3339 timestamp as found by syslog_rfc3339_parse(). */
+struct syslog_ts {
+	int64_t	ns;		/* UTC, valid if in_range */
+	int	in_range;	/* 0: well formed but beyond int64 ns */
+	int	has_zone;	/* "Z" or an offset was given */
+	int	tz_min;		/* the offset, minutes east of UTC */
+	int	year, mon, mday, hour, min, sec;	/* as written */
+	long	nsec;		/* fraction as written, in ns */
+};
+
+/*
+ * Parses an RFC 3339 timestamp (RFC 5424 section 6.2.3) at p[0..len):
+ * "2026-11-28T13:37:02.123456+01:00", up to 9 fraction digits, second 60
+ * accepted (a leap second), "T" and "Z" in either case.  A missing zone is
+ * accepted only if zone_optional (then has_zone is 0 and ns is computed as
+ * if UTC).  Returns 0 and sets *ts and *used, or MAMORI_EINVAL.
+ */
+int syslog_rfc3339_parse(const uint8_t *p, size_t len, int zone_optional,
+    struct syslog_ts *ts, size_t *used);
+
+/* Days in month mon (1..12) of year y (proleptic Gregorian). */
+int syslog_days_in_month(int y, int mon);
+
+/* Sets ev->host to the address in ev->src without port or brackets
+ * ("[2001:db8::1]:514" gives "2001:db8::1").  Returns 0, MAMORI_ENOTFOUND
+ * if src is empty, or MAMORI_ETOOBIG if ev lacks the room. */
+int syslog_host_from_src(struct event *ev);
 
 /*
  * RFC 6587 framing for stream transports (TCP, TLS).  Each message is told
@@ -44,7 +99,9 @@ int syslog_parse_3164(struct event *ev, const struct syslog_parse_opts *o);
  * transparent framing; a NUL is also accepted as trailer, as some senders
  * use it).  A message longer than max_msg is cut to max_msg bytes and
  * reported truncated; the rest of it is discarded, not taken for a new
- * message.
+ * message.  Empty lines (nothing, or only a CR, before the LF) are
+ * skipped.  The framer buffers at most max_msg bytes plus a count's
+ * digits; a message complete within one feed() is passed on in place.
  */
 struct syslog_framer;
 

@@ -26,13 +26,18 @@
 
 struct logstore_opts {
 	const char	*dir;		/* data directory; log/ is made in it */
-	const char	*key_path;	/* seal key; created (0600) if absent */
-	uint64_t	 segment_bytes;	/* seal the active segment at this size */
-	int64_t		 segment_age_ns; /* ... or when its first record is older */
-	int64_t		 retention_ns;	/* expire sealed segments older than this */
+	const char	*key_path;	/* seal key, outside dir (required);
+					   created (0600, its directory 0700)
+					   if absent */
+	uint64_t	 segment_bytes;	/* seal the active segment at this size;
+					   0: 64 MiB */
+	int64_t		 segment_age_ns; /* ... or when its first record is older;
+					    0: no age limit */
+	int64_t		 retention_ns;	/* expire sealed segments whose newest
+					   record is older than this; 0: never */
 	uint64_t	 retention_bytes; /* ... and the oldest beyond this total;
 					    0: no size limit */
-	int		 zstd_level;
+	int		 zstd_level;	/* 1..19; 0: 3 */
 	/* Told about what the store did on its own (torn tail repaired,
 	 * segment sealed, segment expired).  May be NULL. */
 	void		(*notice)(void *arg, const char *msg);
@@ -54,31 +59,42 @@ struct logstore;
 
 /*
  * Opens (creating if needed) the store under o->dir, reads or creates the
- * key, and repairs a torn tail left by a crash (reported via o->notice).
- * Returns the store, or NULL with a message in err.  Caller closes with
+ * key, and repairs a torn tail left by a crash (reported via o->notice:
+ * "log/000003.seg: repaired torn tail: 57 bytes after record 1234
+ * removed").  Only bytes after the last good record are removed; corrupt
+ * records followed by good ones are kept for logstore_verify().  Refuses
+ * a key inside o->dir, and a second writer (log/lock is held).  Returns
+ * the store, or NULL with a message in err.  Caller closes with
  * logstore_close().
  */
 struct logstore *logstore_open(const struct logstore_opts *o, char *err,
     size_t errlen);
 
 /*
- * Appends ev as the next record and sets ev->seq.  The record is written
- * but not necessarily on disk until logstore_sync().  Seals the active
- * segment first if it is full.  Returns 0 or a MAMORI_E* code.
+ * Appends ev as the next record and sets ev->seq.  The record is buffered
+ * (no syscall unless the 1 MiB buffer is full) and not on disk until
+ * logstore_sync().  Seals the active segment first if it is full.
+ * Returns 0, MAMORI_EINVAL (a field outside ev's data), MAMORI_ETOOBIG
+ * (over 16 MiB), or MAMORI_EIO / MAMORI_ENOMEM; on any error nothing was
+ * appended and the call may be repeated.
  */
 int logstore_append(struct logstore *ls, struct event *ev);
 
-/* Makes every appended record durable (fsync).  Returns 0 or MAMORI_EIO. */
+/* Makes every appended record durable (fdatasync, and fsync of the
+ * directory when a file was created or removed).  Returns 0 or
+ * MAMORI_EIO; records not written stay buffered for the next call. */
 int logstore_sync(struct logstore *ls);
 
-/* Seals the active segment if it is old enough and applies retention at
- * time now_ns.  Call periodically.  Returns 0 or a MAMORI_E* code. */
+/* Seals the active segment if it is old enough, applies retention at
+ * time now_ns, syncs, and rewrites the keyed head to name the newest
+ * record.  Call about once a second.  Returns 0 or a MAMORI_E* code. */
 int logstore_maintain(struct logstore *ls, int64_t now_ns);
 
 /* Seals the active segment now, whatever its size or age (if it holds any
  * record).  Returns 0 or a MAMORI_E* code. */
 int logstore_seal(struct logstore *ls);
 
+/* Fills st. */
 void logstore_get_stats(const struct logstore *ls, struct logstore_stats *st);
 
 /* Syncs and closes; the active segment stays active.  NULL is a no-op. */
@@ -90,30 +106,50 @@ void logstore_close(struct logstore *ls);
  */
 struct logstore_reader;
 
-/* Returns a reader over the store in dir, or NULL with a message in err. */
+/* Returns a reader over the store in dir, or NULL with a message in err.
+ * Close with logstore_reader_close(). */
 struct logstore_reader *logstore_reader_open(const char *dir, char *err,
     size_t errlen);
 
-/* Skips segments whose receive-time range lies outside [min_ns, max_ns]. */
+/* Skips segments whose receive-time range lies outside [min_ns, max_ns].
+ * Only sealed segments carry a range; the active one is always read, and
+ * records are not filtered: that is the caller's job. */
 void logstore_reader_set_range(struct logstore_reader *r, int64_t min_ns,
     int64_t max_ns);
 
+/* The same for the event time: the message's timestamp when it has one
+ * (EVENT_F_HAS_TS), else the receive time.  A search on message time
+ * uses this one, since a sender's clock may be far from the server's. */
+void logstore_reader_set_event_range(struct logstore_reader *r,
+    int64_t min_ns, int64_t max_ns);
+
 /*
- * Sets *ev to the next record (caller frees with event_free()).  Returns 0,
- * MAMORI_ENOTFOUND at the end, or MAMORI_ECORRUPT with a message in err.
+ * Sets *ev to the next event record (caller frees with event_free()).
+ * Expiry records, which are part of the chain, are skipped, so seq may
+ * jump.  Returns 0; MAMORI_ENOTFOUND at the end, which for a store being
+ * written is the end for now (a later call returns records appended
+ * since); or MAMORI_ECORRUPT with "log/FILE: offset N: reason" in err,
+ * after which the reader goes on with the next good record (or, for
+ * damaged compressed data, the next segment); or MAMORI_EIO /
+ * MAMORI_ENOMEM.
  */
 int logstore_reader_next(struct logstore_reader *r, struct event **ev,
     char *err, size_t errlen);
 
+/* Closes r; NULL is a no-op. */
 void logstore_reader_close(struct logstore_reader *r);
 
 /*
  * Verification: checks every segment's chain, every checkpoint against the
- * key, continuity between segments and that every missing segment was
- * expired by retention.  Returns 0 when intact (summary in msg, one line),
+ * key, continuity between segments, that every missing segment was
+ * expired by retention, and the head.  Returns 0 when intact (msg: "intact:
+ * N records in M segments (seq A..B), K segments expired by retention");
  * MAMORI_ECORRUPT naming the first record or segment that was changed,
- * removed, inserted or reordered, or another code when it could not check
- * (no key, unreadable directory).
+ * removed, inserted or reordered ("log/000002.seg: seq 1234 changed
+ * (offset 5678: chain hash mismatch)"); MAMORI_EKEY when the key is
+ * missing or is not the one the store was sealed with; or MAMORI_ESYS /
+ * MAMORI_ENOMEM when it could not check.  May run while the writer
+ * appends.  docs/storage.md says what it can and cannot prove.
  */
 struct logstore_verify_result {
 	uint64_t	records;	/* records checked */

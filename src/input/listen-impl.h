@@ -1,0 +1,55 @@
+/*
+ * listen-impl.h - what the listener files share; not for use outside
+ * src/input/.
+ */
+#ifndef MAMORI_LISTEN_IMPL_H
+#define MAMORI_LISTEN_IMPL_H
+
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+
+#include "input/listener.h"
+
+struct stream_conn;
+
+struct listener {
+	struct listener_conf	 conf;		/* copy; strings borrowed */
+	uint16_t		 index;
+	size_t			 max_message;
+	struct listener_sink	 sink;
+	struct listener_stats	 st;
+	int			 fd;		/* bound socket */
+	int			 wakefd;	/* eventfd: stop request */
+	int			 epfd;		/* stream listeners */
+	pthread_t		 thread;
+	int			 running;
+	atomic_int		 stopping;
+	char			 bound[80];
+	SSL_CTX			*ssl_ctx;	/* tls:// */
+	struct stream_conn	*conns;		/* open streams */
+	size_t			 nconns;
+};
+
+/* Binds a socket of type (SOCK_DGRAM / SOCK_STREAM) to c's host and port.
+ * Returns the fd or -1 with a reason in err. */
+int listen_bind(const struct listener_conf *c, int type, char *bound,
+    size_t boundlen, char *err, size_t errlen);
+
+/*
+ * Makes a raw event from a received message: copies at most max bytes of
+ * p[0..len) (marking it truncated and counting it when longer), sets the
+ * receive time, sender and listener index.  Returns NULL when out of
+ * memory.
+ */
+struct event *listen_make_event(struct listener_stats *st, const uint8_t *p,
+    size_t len, size_t max, int truncated, const char *src, uint16_t index,
+    int64_t recv_ns);
+
+void *listen_udp_thread(void *arg);
+void *listen_stream_thread(void *arg);
+int listen_stream_setup(struct listener *l, char *err, size_t errlen);
+void listen_stream_cleanup(struct listener *l);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * server-impl.h - the server's parts; private to src/server/.
+ */
+#ifndef MAMORI_SERVER_IMPL_H
+#define MAMORI_SERVER_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/config.h"
+#include "core/queue.h"
+#include "input/listener.h"
+#include "input/syslog.h"
+#include "server/server.h"
+#include "store/db.h"
+#include "store/logstore.h"
+
+#define SERVER_INTERNAL_LISTENER	0xffff	/* events mamori made */
+#define HOST_BUCKETS			4096
+#define HOST_MAX_PER_WORKER		16384
+
+struct host_entry {
+	struct host_entry *next;
+	char		 name[256];
+	char		 src[64];
+	int64_t		 first_seen_ns;
+	int64_t		 last_seen_ns;
+	uint64_t	 messages;	/* since last saved to mamori.db */
+	int		 dirty;
+	/* Clock offset estimate: the largest (timestamp - receive time)
+	 * seen in a window.  Delivery delay only ever makes a message look
+	 * older, so the window's maximum is the best estimate of the
+	 * host's offset (as NTP prefers its least-delayed sample). */
+	int64_t		 win_start_ns;
+	int64_t		 win_max_ns;
+	uint32_t	 win_n;
+	int		 has_offset;
+	int64_t		 offset_ns;
+	int64_t		 last_report_ns;
+};
+
+struct worker {
+	struct server	*srv;
+	int		 id;
+	struct queue	*q;
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;		/* guards hosts */
+	struct host_entry *hosts[HOST_BUCKETS];
+	size_t		 nhosts;
+	uint64_t	 untracked;	/* hosts beyond HOST_MAX_PER_WORKER */
+	int64_t		 last_sweep_ns;
+};
+
+struct server_counters {
+	atomic_uint_fast64_t parsed_5424;
+	atomic_uint_fast64_t parsed_3164;
+	atomic_uint_fast64_t unparsed;
+	atomic_uint_fast64_t internal;
+	atomic_uint_fast64_t stored;
+	atomic_uint_fast64_t write_errors;
+	atomic_uint_fast64_t skew_reports;
+};
+
+struct server {
+	const struct config	*cfg;
+	char			 hostname[256];
+	char			*db_path;
+	struct logstore		*store;
+	struct db		*db;
+	struct syslog_parse_opts parse_opts;
+
+	struct worker		*workers;
+	int			 nworkers;
+	struct queue		*outq;
+	pthread_t		 writer;
+	int			 writer_running;
+
+	struct listener		**listeners;	/* by config index; NULL for
+						   RELP */
+	struct listener_stats	**lstats;	/* by config index */
+	struct listener_stats	*relp_stats;
+	struct relp_listeners	*relp;
+	size_t			 nlisteners;
+	struct listener_sink	 sink;
+
+	struct server_counters	 n;
+	atomic_uint_fast64_t	 store_records;	/* mirror of the writer's */
+	atomic_uint_fast64_t	 store_next_seq;
+	atomic_uint_fast64_t	 store_disk_bytes;
+	atomic_uint_fast64_t	 store_segments;
+	atomic_uint_fast64_t	 store_syncs;
+	int64_t			 started_ns;
+	int			 started;
+};
+
+/* server-worker.c */
+void *server_worker_thread(void *arg);
+/* Moves the hosts' new counts into out (allocated; caller frees) and
+ * clears them.  Returns the number of entries. */
+size_t server_worker_take_hosts(struct worker *w, struct db_host **out);
+
+/* server-writer.c */
+void *server_writer_thread(void *arg);
+
+/* server-status.c */
+/* Returns the status snapshot as JSON text (caller frees). */
+char *server_status_json(struct server *s);
+void server_status_save(struct server *s);
+void server_stats_line(struct server *s);
+
+#endif

@@ -1,0 +1,280 @@
+/*
+ * db.c - mamori.db: opening, migrations, hosts and the status snapshot.
+ *
+ * Migrations are an append-only list of SQL scripts; migration i brings the
+ * schema from version i to i+1.  Never edit a released step: add one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/error.h"
+#include "store/db.h"
+
+struct db {
+	sqlite3		*h;
+	sqlite3_stmt	*host_merge;
+};
+
+static const char *migrations[] = {
+	/* 0 -> 1: hosts and the status snapshot. */
+	"CREATE TABLE hosts ("
+	"  name TEXT PRIMARY KEY,"
+	"  last_src TEXT NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  messages INTEGER NOT NULL DEFAULT 0,"
+	"  clock_offset_ns INTEGER"
+	");"
+	"CREATE INDEX hosts_last_seen ON hosts(last_seen);"
+	"CREATE TABLE status ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  updated INTEGER NOT NULL,"
+	"  json TEXT NOT NULL"
+	");",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+db_schema_latest(void)
+{
+	return NMIGRATIONS;
+}
+
+static int
+user_version(sqlite3 *h)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(sqlite3 *h, const char *path, char *err, size_t errlen)
+{
+	int v, i;
+	char *msg = NULL, sql[64];
+
+	if ((v = user_version(h)) < 0) {
+		snprintf(err, errlen, "%s: cannot read schema version: %s",
+		    path, sqlite3_errmsg(h));
+		return MAMORI_EDB;
+	}
+	if (v > NMIGRATIONS) {
+		snprintf(err, errlen, "%s: schema version %d is newer than "
+		    "this mamori understands (%d); refusing to open it", path,
+		    v, NMIGRATIONS);
+		return MAMORI_EDB;
+	}
+	for (i = v; i < NMIGRATIONS; i++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", i + 1);
+		if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
+		    SQLITE_OK ||
+		    sqlite3_exec(h, migrations[i], NULL, NULL, &msg) !=
+		    SQLITE_OK ||
+		    sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: migration to schema "
+			    "version %d failed: %s", path, i + 1,
+			    msg ? msg : sqlite3_errmsg(h));
+			sqlite3_free(msg);
+			sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+			return MAMORI_EDB;
+		}
+	}
+	return 0;
+}
+
+struct db *
+db_open(const char *path, int readonly, char *err, size_t errlen)
+{
+	struct db *db;
+	int flags;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	flags = readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	flags |= SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db->h ?
+		    sqlite3_errmsg(db->h) : "cannot open database");
+		db_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	if (!readonly) {
+		/* WAL lets `mamori status` read while the server writes;
+		 * NORMAL is durable at checkpoints, which suffices for
+		 * counters (the log store has its own durability). */
+		sqlite3_exec(db->h, "PRAGMA journal_mode=WAL", NULL, NULL,
+		    NULL);
+		sqlite3_exec(db->h, "PRAGMA synchronous=NORMAL", NULL, NULL,
+		    NULL);
+		if (migrate(db->h, path, err, errlen) != 0) {
+			db_close(db);
+			return NULL;
+		}
+	} else if (user_version(db->h) != NMIGRATIONS) {
+		snprintf(err, errlen, "%s: schema version %d, expected %d "
+		    "(start the server once to migrate it)", path,
+		    user_version(db->h), NMIGRATIONS);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_finalize(db->host_merge);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int
+db_schema_version(struct db *db)
+{
+	return user_version(db->h);
+}
+
+int
+db_hosts_merge(struct db *db, const struct db_host *hosts, size_t n)
+{
+	static const char sql[] =
+	    "INSERT INTO hosts (name, last_src, first_seen, last_seen, "
+	    "  messages, clock_offset_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT(name) DO UPDATE SET last_src = ?2, "
+	    "  first_seen = min(first_seen, ?3), "
+	    "  last_seen = max(last_seen, ?4), "
+	    "  messages = messages + ?5, "
+	    "  clock_offset_ns = coalesce(?6, clock_offset_ns)";
+	size_t i;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if (db->host_merge == NULL && sqlite3_prepare_v2(db->h, sql, -1,
+	    &db->host_merge, NULL) != SQLITE_OK)
+		return MAMORI_EDB;
+	if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return MAMORI_EDB;
+	for (i = 0; i < n && rc == 0; i++) {
+		sqlite3_stmt *st = db->host_merge;
+
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, hosts[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hosts[i].src, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, hosts[i].first_seen_ns);
+		sqlite3_bind_int64(st, 4, hosts[i].last_seen_ns);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)hosts[i].messages);
+		if (hosts[i].has_offset)
+			sqlite3_bind_int64(st, 6, hosts[i].offset_ns);
+		else
+			sqlite3_bind_null(st, 6);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = MAMORI_EDB;
+	}
+	if (rc != 0) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return MAMORI_EDB;
+	return 0;
+}
+
+static void
+copy_text(char *dst, size_t len, const unsigned char *s)
+{
+	snprintf(dst, len, "%s", s ? (const char *)s : "");
+}
+
+int
+db_hosts_each(struct db *db, int (*cb)(void *, const struct db_host *),
+    void *arg)
+{
+	sqlite3_stmt *st;
+	struct db_host h;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT name, last_src, first_seen, "
+	    "last_seen, messages, clock_offset_ns FROM hosts "
+	    "ORDER BY last_seen DESC", -1, &st, NULL) != SQLITE_OK)
+		return MAMORI_EDB;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&h, 0, sizeof(h));
+		copy_text(h.name, sizeof(h.name), sqlite3_column_text(st, 0));
+		copy_text(h.src, sizeof(h.src), sqlite3_column_text(st, 1));
+		h.first_seen_ns = sqlite3_column_int64(st, 2);
+		h.last_seen_ns = sqlite3_column_int64(st, 3);
+		h.messages = (uint64_t)sqlite3_column_int64(st, 4);
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+			h.has_offset = 1;
+			h.offset_ns = sqlite3_column_int64(st, 5);
+		}
+		if ((rc = cb(arg, &h)) != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = MAMORI_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_status_put(struct db *db, int64_t now_ns, const char *json)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO status "
+	    "(id, updated, json) VALUES (1, ?1, ?2)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return MAMORI_EDB;
+	sqlite3_bind_int64(st, 1, now_ns);
+	sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = MAMORI_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_status_get(struct db *db, char **json, int64_t *at_ns)
+{
+	sqlite3_stmt *st;
+	int rc = MAMORI_ENOTFOUND;
+
+	*json = NULL;
+	*at_ns = 0;
+	if (sqlite3_prepare_v2(db->h, "SELECT updated, json FROM status "
+	    "WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
+		return MAMORI_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 1);
+
+		*at_ns = sqlite3_column_int64(st, 0);
+		if ((*json = strdup(t ? (const char *)t : "{}")) == NULL)
+			rc = MAMORI_ENOMEM;
+		else
+			rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

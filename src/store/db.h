@@ -1,0 +1,62 @@
+/*
+ * db.h - mamori.db, the SQLite database beside the log store: hosts, the
+ * server's status snapshot, and (in later releases) alerts, incidents and
+ * users.  The schema is versioned (PRAGMA user_version) and migrated
+ * forward on open, each step in its own transaction.
+ *
+ * One thread owns a struct db (STYLE.md: one writer per SQLite handle);
+ * other processes (mamori status) open their own, read-mostly.
+ */
+#ifndef MAMORI_DB_H
+#define MAMORI_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+/* The schema version this build creates and understands. */
+int db_schema_latest(void);
+
+/*
+ * Opens (creating if needed) the database at path and migrates it to the
+ * latest schema; with readonly, opens an existing file without migrating.
+ * Returns the handle, or NULL with a reason in err (a database from a newer
+ * mamori is refused, not downgraded).  Caller closes with db_close().
+ */
+struct db *db_open(const char *path, int readonly, char *err, size_t errlen);
+void db_close(struct db *db);
+
+/* Schema version of the open database. */
+int db_schema_version(struct db *db);
+
+struct db_host {
+	char		name[256];	/* host name as the messages give it */
+	char		src[64];	/* last sender address */
+	int64_t		first_seen_ns;
+	int64_t		last_seen_ns;
+	uint64_t	messages;	/* messages counted since first seen */
+	int		has_offset;	/* offset_ns is known */
+	int64_t		offset_ns;	/* clock offset: its time - ours */
+};
+
+/*
+ * Adds the new counts in hosts[0..n) to the stored ones (messages are
+ * added, times and offsets replaced) in one transaction.  Returns 0 or
+ * MAMORI_EDB.
+ */
+int db_hosts_merge(struct db *db, const struct db_host *hosts, size_t n);
+
+/* Calls cb for every host, most recently seen first; stops when cb
+ * returns non-zero.  Returns 0, cb's value or MAMORI_EDB. */
+int db_hosts_each(struct db *db, int (*cb)(void *, const struct db_host *),
+    void *arg);
+
+/* Stores the server's status snapshot (a JSON text). */
+int db_status_put(struct db *db, int64_t now_ns, const char *json);
+
+/* Reads the snapshot: *json is allocated (caller frees) and *at_ns is when
+ * it was written.  Returns 0, MAMORI_ENOTFOUND or MAMORI_EDB. */
+int db_status_get(struct db *db, char **json, int64_t *at_ns);
+
+#endif
