@@ -112,6 +112,44 @@ queue_push(struct queue *q, void *item, size_t bytes, int wait)
 }
 
 int
+queue_push_many(struct queue *q, void *const *items, const size_t *sizes,
+    size_t n, int wait)
+{
+	size_t done = 0, tail;
+
+	pthread_mutex_lock(&q->mu);
+	while (done < n) {
+		while (!q->closed && is_full(q, sizes[done])) {
+			if (!wait)
+				goto out;
+			/* Let consumers at what is already in. */
+			if (q->waiting_consumers > 0)
+				pthread_cond_broadcast(&q->not_empty);
+			q->waiting_producers++;
+			pthread_cond_wait(&q->not_full, &q->mu);
+			q->waiting_producers--;
+		}
+		if (q->closed)
+			break;
+		tail = (q->head + q->count) % q->cap;
+		q->items[tail] = items[done];
+		q->sizes[tail] = sizes[done];
+		q->count++;
+		q->bytes += sizes[done];
+		if (q->count > q->peak)
+			q->peak = q->count;
+		done++;
+	}
+ out:
+	if (done > 0 && q->waiting_consumers > 0)
+		pthread_cond_broadcast(&q->not_empty);
+	pthread_mutex_unlock(&q->mu);
+	if (done == 0 && q->closed)
+		return MAMORI_ECLOSED;
+	return (int)done;
+}
+
+int
 queue_pop(struct queue *q, void **items, size_t *sizes, size_t max,
     int timeout_ms)
 {

@@ -35,6 +35,17 @@ void queue_free(struct queue *q);
 int queue_push(struct queue *q, void *item, size_t bytes, int wait);
 
 /*
+ * Adds items[0..n) (each accounted as sizes[i]) in order, under one lock
+ * and with one wake-up, which is what makes a batch cheaper than n
+ * queue_push() calls.  With QUEUE_WAIT blocks while full until all are
+ * in; with QUEUE_NOWAIT adds what fits.  Returns the number added (the
+ * rest stay the caller's), or MAMORI_ECLOSED if the queue closed before
+ * any was added.
+ */
+int queue_push_many(struct queue *q, void *const *items,
+    const size_t *sizes, size_t n, int wait);
+
+/*
  * Takes up to max items into items[], oldest first, waiting up to
  * timeout_ms (-1: forever) for the first one; sizes, if not NULL, receives
  * each item's bytes.  Returns the number taken (0 on timeout), or

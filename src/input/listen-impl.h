@@ -14,6 +14,8 @@
 
 struct stream_conn;
 
+#define LISTEN_BATCH	256
+
 struct listener {
 	struct listener_conf	 conf;		/* copy; strings borrowed */
 	uint16_t		 index;
@@ -30,7 +32,15 @@ struct listener {
 	SSL_CTX			*ssl_ctx;	/* tls:// */
 	struct stream_conn	*conns;		/* open streams */
 	size_t			 nconns;
+	/* Events framed from the current read, submitted together. */
+	struct event		*batch[LISTEN_BATCH];
+	size_t			 nbatch;
+	int64_t			 now_ns;	/* receive time of that read */
 };
+
+/* Submits l->batch (waiting while the pipeline is full); what cannot be
+ * taken (only at shutdown) is counted as dropped and freed. */
+void listen_flush(struct listener *l);
 
 /* Binds a socket of type (SOCK_DGRAM / SOCK_STREAM) to c's host and port.
  * Returns the fd or -1 with a reason in err. */

@@ -156,22 +156,18 @@ deliver(void *arg, const uint8_t *msg, size_t len, int truncated)
 	struct deliver_ctx *d = arg;
 	struct listener *l = d->l;
 	struct event *ev;
-	int rc;
 
 	ev = listen_make_event(&l->st, msg, len, l->max_message, truncated,
-	    d->c->peer, l->index, time_now_ns());
+	    d->c->peer, l->index, l->now_ns);
 	if (ev == NULL) {
 		atomic_fetch_add(&l->st.dropped, 1);
 		log_err("%s: out of memory; message from %s lost",
 		    l->conf.url, d->c->peer);
 		return 0;
 	}
-	if ((rc = l->sink.submit(l->sink.arg, ev, QUEUE_WAIT)) != 0) {
-		/* Only at shutdown, after listeners stopped: not reached in
-		 * normal operation, but never hide a loss. */
-		atomic_fetch_add(&l->st.dropped, 1);
-		event_free(ev);
-	}
+	l->batch[l->nbatch++] = ev;
+	if (l->nbatch == LISTEN_BATCH)
+		listen_flush(l);
 	return 0;
 }
 
@@ -181,7 +177,9 @@ conn_close(struct listener *l, struct stream_conn *c, const char *why)
 	struct deliver_ctx d = { l, c };
 
 	/* A message without its final LF is still a message. */
+	l->now_ns = time_now_ns();
 	syslog_framer_finish(c->fr, deliver, &d);
+	listen_flush(l);
 	if (why != NULL)
 		log_info("%s: connection from %s closed: %s", l->conf.url,
 		    c->peer, why);
@@ -364,7 +362,11 @@ conn_read(struct listener *l, struct stream_conn *c, uint8_t *buf)
 				return;
 			}
 		}
+		/* One clock read per read(): the messages in it arrived
+		 * together. */
+		l->now_ns = time_now_ns();
 		syslog_framer_feed(c->fr, buf, (size_t)n, deliver, &d);
+		listen_flush(l);
 	}
 }
 

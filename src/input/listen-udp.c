@@ -15,23 +15,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/sock_diag.h>
+
 #include "core/error.h"
 #include "core/log.h"
+#include "core/queue.h"
 #include "core/timeutil.h"
 #include "input/listen-impl.h"
 
 #define UDP_BATCH	64
 #define UDP_BUFSZ	65536	/* the largest UDP payload fits */
 
-#ifndef SO_RXQ_OVFL
-#define SO_RXQ_OVFL	40
+#ifndef SO_MEMINFO
+#define SO_MEMINFO	55
 #endif
 
 struct udp_batch {
 	struct mmsghdr		msgs[UDP_BATCH];
 	struct iovec		iov[UDP_BATCH];
 	struct sockaddr_storage	addrs[UDP_BATCH];
-	char			ctrl[UDP_BATCH][CMSG_SPACE(sizeof(uint32_t))];
 	uint8_t			*bufs;
 };
 
@@ -48,25 +50,30 @@ batch_reset(struct udp_batch *b)
 		b->msgs[i].msg_hdr.msg_iovlen = 1;
 		b->msgs[i].msg_hdr.msg_name = &b->addrs[i];
 		b->msgs[i].msg_hdr.msg_namelen = sizeof(b->addrs[i]);
-		b->msgs[i].msg_hdr.msg_control = b->ctrl[i];
-		b->msgs[i].msg_hdr.msg_controllen = sizeof(b->ctrl[i]);
 	}
 }
 
-/* The kernel's running count of datagrams dropped on this socket. */
-static int
-kernel_drops(struct msghdr *mh, uint32_t *drops)
+/*
+ * Adds the datagrams the kernel dropped on this socket since the last
+ * call (its receive buffer was full) to the listener's drop count.
+ * SO_MEMINFO reads the socket's own counter at any moment, so drops after
+ * the last datagram we read are counted too, unlike SO_RXQ_OVFL, which
+ * only reports them with the next datagram.
+ */
+static void
+count_kernel_drops(struct listener *l, uint32_t *last)
 {
-	struct cmsghdr *cm;
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
 
-	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SO_RXQ_OVFL) {
-			memcpy(drops, CMSG_DATA(cm), sizeof(*drops));
-			return 1;
-		}
+	if (getsockopt(l->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0 ||
+	    len <= SK_MEMINFO_DROPS * sizeof(uint32_t))
+		return;
+	if (mem[SK_MEMINFO_DROPS] != *last) {
+		atomic_fetch_add(&l->st.dropped,
+		    (uint32_t)(mem[SK_MEMINFO_DROPS] - *last));
+		*last = mem[SK_MEMINFO_DROPS];
 	}
-	return 0;
 }
 
 void *
@@ -75,8 +82,10 @@ listen_udp_thread(void *arg)
 	struct listener *l = arg;
 	struct udp_batch *b;
 	struct pollfd pfd[2];
-	uint32_t last_kdrops = 0, kdrops;
-	int one = 1, bufsz = 8 << 20, n, i;
+	uint32_t last_kdrops = 0;
+	struct event *evs[UDP_BATCH];
+	int64_t now;
+	int bufsz = 8 << 20, n, i, nev;
 	char src[EVENT_SRC_MAX];
 
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
@@ -87,18 +96,18 @@ listen_udp_thread(void *arg)
 		return NULL;
 	}
 	setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
-	setsockopt(l->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	pfd[0].fd = l->fd;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = l->wakefd;
 	pfd[1].events = POLLIN;
 	while (!atomic_load(&l->stopping)) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 2, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("%s: poll: %s", l->conf.url, strerror(errno));
 			break;
 		}
+		count_kernel_drops(l, &last_kdrops);
 		if (pfd[1].revents & POLLIN)
 			break;
 		batch_reset(b);
@@ -108,16 +117,12 @@ listen_udp_thread(void *arg)
 				atomic_fetch_add(&l->st.errors, 1);
 			continue;
 		}
+		now = time_now_ns();
+		nev = 0;
 		for (i = 0; i < n; i++) {
 			struct msghdr *mh = &b->msgs[i].msg_hdr;
-			int64_t now = time_now_ns();
 			struct event *ev;
 
-			if (kernel_drops(mh, &kdrops) && kdrops != last_kdrops) {
-				atomic_fetch_add(&l->st.dropped,
-				    (uint32_t)(kdrops - last_kdrops));
-				last_kdrops = kdrops;
-			}
 			listener_format_addr((struct sockaddr *)&b->addrs[i],
 			    0, src, sizeof(src));
 			ev = listen_make_event(&l->st, b->bufs +
@@ -128,12 +133,19 @@ listen_udp_thread(void *arg)
 				atomic_fetch_add(&l->st.dropped, 1);
 				continue;
 			}
-			if (l->sink.submit(l->sink.arg, ev, 0) != 0) {
+			evs[nev++] = ev;
+		}
+		/* No backpressure on UDP: what does not fit is dropped, and
+		 * counted. */
+		l->sink.submit_many(l->sink.arg, evs, nev, QUEUE_NOWAIT);
+		for (i = 0; i < nev; i++) {
+			if (evs[i] != NULL) {
 				atomic_fetch_add(&l->st.dropped, 1);
-				event_free(ev);
+				event_free(evs[i]);
 			}
 		}
 	}
+	count_kernel_drops(l, &last_kdrops);
 	free(b->bufs);
 	free(b);
 	return NULL;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/queue.h"
 #include "core/timeutil.h"
 #include "input/listen-impl.h"
 #include "input/syslog.h"
@@ -135,6 +136,24 @@ listen_make_event(struct listener_stats *st, const uint8_t *p, size_t len,
 	atomic_fetch_add(&st->received, 1);
 	atomic_fetch_add(&st->bytes, len);
 	return ev;
+}
+
+void
+listen_flush(struct listener *l)
+{
+	size_t i;
+
+	if (l->nbatch == 0)
+		return;
+	l->sink.submit_many(l->sink.arg, l->batch, l->nbatch, QUEUE_WAIT);
+	for (i = 0; i < l->nbatch; i++) {
+		if (l->batch[i] != NULL) {
+			/* Only when shutting down; never hide a loss. */
+			atomic_fetch_add(&l->st.dropped, 1);
+			event_free(l->batch[i]);
+		}
+	}
+	l->nbatch = 0;
 }
 
 struct listener *

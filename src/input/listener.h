@@ -26,6 +26,14 @@ struct listener_sink {
 	 * MAMORI_ECLOSED (ev stays the caller's) when shutting down.
 	 */
 	int	(*submit)(void *arg, struct event *ev, int wait);
+	/*
+	 * The same for evs[0..n), cheaper per event; each event taken has
+	 * its slot set to NULL, the others stay the caller's.  With wait,
+	 * takes them all unless shutting down; without, takes what fits.
+	 * Returns how many were taken.
+	 */
+	int	(*submit_many)(void *arg, struct event **evs, size_t n,
+		    int wait);
 	void	*arg;
 };
 

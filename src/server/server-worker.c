@@ -206,7 +206,7 @@ server_worker_thread(void *arg)
 	struct server *s = w->srv;
 	void *items[WORKER_BATCH];
 	size_t sizes[WORKER_BATCH];
-	int n, i;
+	int n, i, rc;
 
 	for (;;) {
 		n = queue_pop(w->q, items, sizes, WORKER_BATCH, 1000);
@@ -224,14 +224,14 @@ server_worker_thread(void *arg)
 		if (time_now_ns() - w->last_sweep_ns > NS_PER_SEC)
 			sweep(w, time_now_ns());
 		pthread_mutex_unlock(&w->mu);
-		for (i = 0; i < n; i++) {
-			/* The writer queue is the stage's only exit; it
-			 * closes after every worker has finished. */
-			if (queue_push(s->outq, items[i], sizes[i],
-			    QUEUE_WAIT) != 0) {
-				log_err("writer queue closed; event lost");
+		/* The writer queue is the stage's only exit; it closes
+		 * after every worker has finished, so this takes all. */
+		if (n > 0 && (rc = queue_push_many(s->outq, items, sizes,
+		    (size_t)n, QUEUE_WAIT)) < n) {
+			log_err("writer queue closed; %d events lost",
+			    n - (rc < 0 ? 0 : rc));
+			for (i = rc < 0 ? 0 : rc; i < n; i++)
 				event_free(items[i]);
-			}
 		}
 	}
 	return NULL;

@@ -49,6 +49,44 @@ submit(void *arg, struct event *ev, int wait)
 	return queue_push(w->q, ev, sizeof(*ev) + ev->data_cap, wait);
 }
 
+static int
+submit_many(void *arg, struct event **evs, size_t n, int wait)
+{
+	struct server *s = arg;
+	void *part[256];
+	size_t sizes[256], idx[256], i, j, k, np, taken = 0;
+	uint32_t w, nw = (uint32_t)s->nworkers;
+	uint32_t wk[256];
+	int rc;
+
+	/* Events keep their order within a partition, which is all the
+	 * analysis stage relies on. */
+	for (i = 0; i < n; i += np) {
+		np = n - i < 256 ? n - i : 256;
+		for (j = 0; j < np; j++)
+			wk[j] = partition(evs[i + j]->src) % nw;
+		for (w = 0; w < nw; w++) {
+			for (j = 0, k = 0; j < np; j++) {
+				if (wk[j] != w)
+					continue;
+				idx[k] = i + j;
+				part[k] = evs[i + j];
+				sizes[k++] = sizeof(struct event) +
+				    evs[i + j]->data_cap;
+			}
+			if (k == 0)
+				continue;
+			rc = queue_push_many(s->workers[w].q, part, sizes, k,
+			    wait);
+			for (j = 0; rc > 0 && j < (size_t)rc; j++)
+				evs[idx[j]] = NULL;
+			if (rc > 0)
+				taken += (size_t)rc;
+		}
+	}
+	return (int)taken;
+}
+
 static void
 store_notice(void *arg, const char *msg)
 {
@@ -140,6 +178,7 @@ server_new(const struct config *c, char *err, size_t errlen)
 	s->parse_opts.tz_local = c->tz_local;
 	s->parse_opts.tz_min = c->tz_min;
 	s->sink.submit = submit;
+	s->sink.submit_many = submit_many;
 	s->sink.arg = s;
 	if (make_dir(c->data_dir, err, errlen) != 0)
 		goto fail;

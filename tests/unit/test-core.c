@@ -130,6 +130,77 @@ TEST(queue_threads_backpressure)
 	queue_free(q);
 }
 
+TEST(queue_push_many_bounds)
+{
+	struct queue *q = queue_new(4, 1000);
+	void *in[6] = { (void *)1, (void *)2, (void *)3, (void *)4,
+	    (void *)5, (void *)6 };
+	size_t sz[6] = { 10, 10, 10, 10, 10, 10 }, peak;
+	void *out[8];
+	int n, i;
+
+	/* Without waiting, what fits goes in, in order. */
+	CHECK_INT(queue_push_many(q, in, sz, 6, QUEUE_NOWAIT), 4);
+	queue_depth(q, NULL, NULL, &peak);
+	CHECK_INT(peak, 4);
+	n = queue_pop(q, out, NULL, 8, 0);
+	CHECK_INT(n, 4);
+	for (i = 0; i < 4; i++)
+		CHECK_INT((intptr_t)out[i], i + 1);
+	/* The byte bound applies too. */
+	sz[0] = 600;
+	sz[1] = 600;
+	CHECK_INT(queue_push_many(q, in, sz, 2, QUEUE_NOWAIT), 1);
+	CHECK_INT(queue_pop(q, out, NULL, 8, 0), 1);
+	queue_close(q);
+	CHECK_INT(queue_push_many(q, in, sz, 2, QUEUE_WAIT), MAMORI_ECLOSED);
+	queue_free(q);
+}
+
+static void *
+batch_producer(void *arg)
+{
+	struct queue *q = arg;
+	void *items[100];
+	size_t sizes[100];
+	intptr_t i, j;
+
+	for (i = 0; i < PER_PRODUCER / 100; i++) {
+		for (j = 0; j < 100; j++) {
+			items[j] = (void *)(i * 100 + j + 1);
+			sizes[j] = 1;
+		}
+		if (queue_push_many(q, items, sizes, 100, QUEUE_WAIT) != 100)
+			break;
+	}
+	return NULL;
+}
+
+TEST(queue_push_many_threads)
+{
+	/* Batches larger than the queue: producers block part-way and
+	 * resume; nothing lost or duplicated. */
+	struct queue *q = queue_new(8, 1 << 20);
+	pthread_t p[PRODUCERS], c[2];
+	struct consumed cs[2] = { { q, 0, 0 }, { q, 0, 0 } };
+	long long want = (long long)PRODUCERS * PER_PRODUCER *
+	    (PER_PRODUCER + 1) / 2;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		pthread_create(&c[i], NULL, consumer, &cs[i]);
+	for (i = 0; i < PRODUCERS; i++)
+		pthread_create(&p[i], NULL, batch_producer, q);
+	for (i = 0; i < PRODUCERS; i++)
+		pthread_join(p[i], NULL);
+	queue_close(q);
+	for (i = 0; i < 2; i++)
+		pthread_join(c[i], NULL);
+	CHECK_INT(cs[0].count + cs[1].count, PRODUCERS * PER_PRODUCER);
+	CHECK_INT(cs[0].sum + cs[1].sum, want);
+	queue_free(q);
+}
+
 TEST(time_format)
 {
 	char buf[40];
@@ -243,6 +314,8 @@ main(void)
 	RUN(queue_fifo_and_bounds);
 	RUN(queue_bytes_bound);
 	RUN(queue_close_drains);
+	RUN(queue_push_many_bounds);
+	RUN(queue_push_many_threads);
 	RUN(queue_threads_backpressure);
 	RUN(time_format);
 	RUN(time_parse);
