@@ -16,6 +16,8 @@
 #include "core/timeutil.h"
 #include "server/server-impl.h"
 
+#define STATS_MAX_HOSTS	50	/* per stats line; mamori status has all */
+
 static json_t *
 listener_json(struct server *s, size_t i)
 {
@@ -151,6 +153,43 @@ server_stats_line(struct server *s)
 	ADD(" writer=%zu; store next_seq=%" PRIuFAST64 " write_errors=%"
 	    PRIuFAST64, depth, atomic_load(&s->store_next_seq),
 	    atomic_load(&s->n.write_errors));
+	log_info("%s", line);
+
+	/* Per host: seconds since its last message and its clock offset
+	 * (at most STATS_MAX_HOSTS of them; mamori status lists all). */
+	used = 0;
+	ADD("hosts:");
+	{
+		int64_t now = time_now_ns();
+		size_t shown = 0, total = 0, b;
+
+		for (w = 0; w < s->nworkers; w++) {
+			struct worker *wk = &s->workers[w];
+			struct host_entry *h;
+
+			pthread_mutex_lock(&wk->mu);
+			for (b = 0; b < HOST_BUCKETS; b++) {
+				for (h = wk->hosts[b]; h != NULL; h = h->next) {
+					total++;
+					if (shown >= STATS_MAX_HOSTS)
+						continue;
+					shown++;
+					ADD(" %s last=%llds", h->name,
+					    (long long)((now - h->last_seen_ns) /
+					    NS_PER_SEC));
+					if (h->has_offset)
+						ADD(" offset=%+.1fs",
+						    (double)h->offset_ns / 1e9);
+					ADD(";");
+				}
+			}
+			pthread_mutex_unlock(&wk->mu);
+		}
+		if (total == 0)
+			ADD(" none yet");
+		else if (total > shown)
+			ADD(" (%zu more; see mamori status)", total - shown);
+	}
 #undef ADD
 	log_info("%s", line);
 }
