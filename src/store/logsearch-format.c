@@ -164,6 +164,20 @@ field_write(FILE *f, const struct event *ev, const struct event_field *fl)
 		vis_write(f, ev->data + fl->off, fl->len);
 }
 
+/*
+ * The zone offset a time is shown in.  RFC 3339 offsets lie within
+ * +-23:59 and the parsers make no other; one beyond that comes only from
+ * a damaged or doctored store, and time_format_rfc3339() would print it
+ * modulo 100 hours: 6000 minutes shows as "+00:00" on a time four days
+ * off.  Such a time is shown in UTC, which names the right instant.
+ */
+static int
+shown_tz(int tz_min)
+{
+	return tz_min >= -(23 * 60 + 59) && tz_min <= 23 * 60 + 59 ?
+	    tz_min : 0;
+}
+
 /* The message as searched and shown: msg, or all of an unparsed one. */
 static void
 message(const struct event *ev, const uint8_t **p, size_t *len)
@@ -185,7 +199,7 @@ logsearch_print_text(FILE *f, const struct event *ev)
 	char ts[48];
 
 	if (time_format_rfc3339(logsearch_event_time(ev),
-	    ev->flags & EVENT_F_HAS_TS ? ev->tz_min : 0, 6, ts,
+	    ev->flags & EVENT_F_HAS_TS ? shown_tz(ev->tz_min) : 0, 6, ts,
 	    sizeof(ts)) != 0)
 		snprintf(ts, sizeof(ts), "-");
 	fputs(ts, f);
@@ -262,7 +276,8 @@ time_json(int64_t ns, int tz_min)
 {
 	char buf[48];
 
-	if (time_format_rfc3339(ns, tz_min, 6, buf, sizeof(buf)) != 0)
+	if (time_format_rfc3339(ns, shown_tz(tz_min), 6, buf,
+	    sizeof(buf)) != 0)
 		return json_null();
 	return json_string(buf);
 }
