@@ -372,6 +372,104 @@ int ls_src_next(struct ls_src *s, struct ls_rec *r, uint64_t *recoff,
     const char **why);
 
 /*
+ * The compressor (logstore-compress.c): one background thread per store
+ * that turns sealed NNNNNN.seg files into NNNNNN.seg.zst, so that sealing
+ * costs the writer a sync and a checkpoint, not the compression.
+ *
+ * The writer hands it jobs (ls_zq_push) and takes back what it finished
+ * (ls_compress_collect, from logstore_maintain); retention cancels the job
+ * of a segment it expires (ls_zq_cancel).  Everything shared is behind mu
+ * and held only for a few instructions, never across file I/O: the
+ * thread runs at the lowest CPU priority and the writer must not wait
+ * for it.  The
+ * counters read by logstore_get_stats() are atomics.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* Sealed segments waiting for compression before a seal waits for the
+ * compressor: uncompressed segments take about 8 times the disk space,
+ * so the backlog must not grow when ingestion outruns compression. */
+#define LS_ZQ_MAX	8
+/* After a failure (disk full), the compressor tries again this late. */
+#define LS_ZQ_RETRY_NS	(60 * 1000000000LL)
+
+enum ls_zstate {
+	LS_ZJ_QUEUED,		/* waiting */
+	LS_ZJ_BUSY,		/* being compressed into the .tmp */
+	LS_ZJ_RENAMING,		/* the .tmp is being renamed into place */
+	LS_ZJ_DONE,		/* compressed, for the writer to take in */
+	LS_ZJ_SKIPPED		/* left as it is (why says why) */
+};
+
+struct ls_zjob {
+	uint64_t	segno;
+	uint64_t	raw_bytes;	/* its size, from its checkpoint */
+	uint64_t	zst_bytes;	/* LS_ZJ_DONE: the compressed size */
+	enum ls_zstate	state;
+	const char	*why;		/* LS_ZJ_SKIPPED: static text */
+};
+
+struct ls_zq {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* a job, stop, hold or arm changed */
+	pthread_cond_t	 room;		/* a job left the backlog */
+	pthread_t	 thr;
+	int		 running;	/* thr was started */
+	int		 armed;		/* may take jobs (ls_zq_arm) */
+	int		 hold;		/* takes no new job (tests) */
+	int		 failing;	/* the last attempt failed */
+	int64_t		 retry_ns;	/* ... try again at (monotonic) */
+	uint64_t	 fail_segno;	/* the failure, for the writer's */
+	int		 fail_rc, fail_errno;	/* notice; fail_new until */
+	int		 fail_new;		/* it was reported */
+	struct ls_zjob	*jobs;		/* oldest first */
+	size_t		 njobs, cap;
+	atomic_int	 stop;
+	atomic_int	 cancel;	/* the busy job's segment expired */
+	atomic_uint_fast64_t pending;	/* jobs queued, busy or renaming */
+	atomic_uint_fast64_t compressed; /* segments compressed since open */
+
+	/* Set before the thread starts, read-only after. */
+	int		 dirfd;		/* borrowed from the store */
+	int		 level;
+
+	/* The thread's own. */
+	ZSTD_CCtx	*cctx;
+	uint8_t		*in, *out;
+	size_t		 incap, outcap;
+};
+
+/* Returns a new, idle compressor over dirfd (not owned), or NULL. */
+struct ls_zq *ls_zq_new(int dirfd, int level);
+/* Starts its thread.  Returns 0 or MAMORI_ESYS. */
+int ls_zq_start(struct ls_zq *z);
+/* Lets it take jobs.  The server opens the store before it drops
+ * privileges and writes only after: files made before the first write
+ * would belong to the wrong user.  Called by the writer's entry points. */
+void ls_zq_arm(struct ls_zq *z);
+/* Stops the thread, abandoning a compression in progress (its .tmp is
+ * removed; the next logstore_open() queues the segment again).  What it
+ * finished before stays for ls_compress_collect(). */
+void ls_zq_stop(struct ls_zq *z);
+/* Stops it if need be and frees z.  NULL is a no-op. */
+void ls_zq_free(struct ls_zq *z);
+/* Queues segment segno, whose .seg holds raw_bytes.  Returns 0 or
+ * MAMORI_ENOMEM (the segment then waits for the next open). */
+int ls_zq_push(struct ls_zq *z, uint64_t segno, uint64_t raw_bytes);
+/* When LS_ZQ_MAX or more segments wait for compression, waits until one
+ * of them is done, unless the compressor is failing or not running:
+ * sealing then goes at the pace of compression. */
+void ls_zq_wait_room(struct ls_zq *z);
+/* Retention is removing segment segno: drops its job, or makes the
+ * thread drop its result.  The caller then removes both file names. */
+void ls_zq_cancel(struct ls_zq *z, uint64_t segno);
+/* Holds (1) or releases (0) the compressor: held, it starts no new job.
+ * For tests that need a sealed segment still uncompressed (a seal with
+ * LS_ZQ_MAX segments waiting then waits for the release). */
+void ls_zq_hold(struct ls_zq *z, int hold);
+
+/*
  * The writer's state (logstore.c, logstore-seal.c).
  */
 #include "store/logstore.h"
@@ -379,8 +477,10 @@ int ls_src_next(struct ls_src *s, struct ls_rec *r, uint64_t *recoff,
 /* A sealed segment as the writer knows it, for retention. */
 struct ls_sealed {
 	struct ls_ckpt	c;
-	int		present;	/* its .seg.zst is still there */
-	int		trusted;	/* its checkpoint matched the key */
+	uint64_t	disk;		/* bytes its file takes now */
+	unsigned	present:1;	/* its .seg or .seg.zst is there */
+	unsigned	trusted:1;	/* its checkpoint matched the key */
+	unsigned	zpending:1;	/* a .seg queued for compression */
 };
 
 #define LS_WBUF_SIZE	(1u << 20)
@@ -393,9 +493,8 @@ struct logstore {
 	int		 lockfd;
 	struct ls_key	 key;
 	struct ls_hasher h;
-	ZSTD_CCtx	*cctx;
-	uint8_t		*zout;		/* compressor output buffer */
-	size_t		 zout_cap;
+	struct ls_zq	*zq;		/* the compressor */
+	int		 zq_armed;
 
 	/* The active segment; fd is -1 when there is none (after a seal,
 	 * until the next record), and segno is then the next to create. */
@@ -421,12 +520,26 @@ struct logstore {
 
 	struct ls_sealed *sealed;	/* oldest first */
 	size_t		 nsealed, sealed_cap;
+	/* For retention by size: a segment waiting for compression counts
+	 * at the size it will have, from the ratio seen so far. */
+	uint64_t	 pend_raw;	/* raw bytes waiting for compression */
+	uint64_t	 ratio_raw, ratio_zst;	/* compressed so far */
 
 	uint64_t	 head_seq;	/* seq the head file names */
 	int		 head_bad;	/* it disagreed with the store at
 					   open: kept as evidence */
 	struct logstore_stats st;
 };
+
+/* Lets the compressor start, on the writer's first call (ls_zq_arm()). */
+static inline void
+ls_arm(struct logstore *ls)
+{
+	if (!ls->zq_armed) {
+		ls_zq_arm(ls->zq);
+		ls->zq_armed = 1;
+	}
+}
 
 /* Formats a notice and hands it to o.notice. */
 void ls_notice(struct logstore *ls, const char *fmt, ...)
@@ -445,8 +558,16 @@ int ls_rec_end(struct logstore *ls, uint8_t *rec, size_t len);
 /* Rewrites the head file to name the newest record, unless head_bad.
  * The caller has synced. */
 int ls_head_update(struct logstore *ls);
-/* Adds a sealed segment to ls->sealed.  Returns 0 or MAMORI_ENOMEM. */
-int ls_sealed_add(struct logstore *ls, const struct ls_ckpt *c,
-    int present, int trusted);
+/* Adds a sealed segment to ls->sealed (zeroed but for c).  Returns it, or
+ * NULL when out of memory. */
+struct ls_sealed *ls_sealed_add(struct logstore *ls, const struct ls_ckpt *c);
+/* Returns the sealed segment segno, or NULL. */
+struct ls_sealed *ls_sealed_find(struct logstore *ls, uint64_t segno);
+/* Queues sealed segment s for compression (counted in pend_raw). */
+void ls_compress_queue(struct logstore *ls, struct ls_sealed *s);
+/* Takes in what the compressor finished: disk sizes, notices.  With
+ * trylock, gives up at once when the compressor holds its lock (the
+ * writer never waits for it in logstore_maintain()). */
+void ls_compress_collect(struct logstore *ls, int trylock);
 
 #endif

@@ -5,12 +5,13 @@
  * The reader holds no lock.  It finds segments by listing the directory
  * each time it moves on, so it sees segments created after it started.
  * Races with the writer are settled by the order in which the writer
- * changes files (logstore-seal.c): a .seg.zst appears before its .seg
- * goes away, so a segment is always found under one name or the other;
- * and a segment is sealed only after every record was written to it, so
- * once its .seg.zst exists, the open .seg holds everything.  A record
- * still being written is a partial record at the end of the active
- * segment: the reader stops before it and a later call picks it up.
+ * changes files (logstore-seal.c, logstore-compress.c): a .seg.zst
+ * appears before its .seg goes away, so a segment is always found under
+ * one name or the other; and a segment's checkpoint is written only after
+ * every record was written to it, so once its .ckpt (or .seg.zst) exists,
+ * the open .seg holds everything.  A record still being written is a
+ * partial record at the end of the active segment: the reader stops
+ * before it and a later call picks it up.
  *
  * The reader checks each record's CRC, not the chain (that is
  * logstore_verify()'s job, which needs the key for the rest anyway).  A
@@ -182,18 +183,21 @@ open_next(struct logstore_reader *r, char *err, size_t errlen)
 	return MAMORI_ENOTFOUND;
 }
 
-/* Returns 1 when the active segment being read will get no more records:
- * it was sealed, or a later segment exists. */
+/* Returns 1 when the plain segment being read will get no more records:
+ * it was sealed (it has a checkpoint, or was compressed), or a later
+ * segment exists. */
 static int
 segment_finished(struct logstore_reader *r)
 {
 	struct ls_segent *v = NULL;
-	char zst[LS_NAME_MAX];
+	char zst[LS_NAME_MAX], ck[LS_NAME_MAX];
 	size_t n = 0, i;
 	int done = 0;
 
+	ls_name(ck, sizeof(ck), r->segno, LS_SUFFIX_CKPT);
 	ls_name(zst, sizeof(zst), r->segno, LS_SUFFIX_ZST);
-	if (faccessat(r->dirfd, zst, F_OK, 0) == 0)
+	if (faccessat(r->dirfd, ck, F_OK, 0) == 0 ||
+	    faccessat(r->dirfd, zst, F_OK, 0) == 0)
 		return 1;
 	if (ls_dir_scan(r->dirfd, &v, &n, 0) != 0)
 		return 0;

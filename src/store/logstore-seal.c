@@ -1,139 +1,66 @@
 /*
  * logstore-seal.c - sealing segments and retention.
  *
- * Sealing compresses the active segment with zstd (streaming: the write
- * buffer as input, one ZSTD_CStreamOutSize() buffer as output, so memory
- * does not grow with the segment) and writes its keyed checkpoint.  The
- * steps are ordered so that a crash at any point leaves either the active
- * segment or the sealed one, never neither:
+ * Sealing finishes the active segment and writes its keyed checkpoint;
+ * compression happens later, in the background (logstore-compress.c), so
+ * that the writer's cost is two syncs and two small files, not the ~100 ms
+ * of zstd per 64 MiB segment that used to stall ingestion.  The
+ * checkpoint covers the chain (first and last hash, seq and time ranges),
+ * which compression does not change, so the segment is protected from the
+ * moment it is sealed, in either form.  The steps:
  *
- *   1. sync the segment;
- *   2. compress it to NNNNNN.seg.zst.tmp, fsync;
- *   3. write NNNNNN.ckpt (temporary file, fsync, rename);
- *   4. rename the .tmp to NNNNNN.seg.zst, fsync the directory;
- *   5. remove NNNNNN.seg, fsync the directory.
+ *   1. sync the segment (it is complete: nothing is appended after);
+ *   2. write NNNNNN.ckpt (temporary file, fsync, rename, fsync of the
+ *      directory): from here on the segment is sealed;
+ *   3. queue NNNNNN.seg for compression.
  *
- * logstore_open() undoes 3 when 4 did not happen and finishes 5.
+ * A crash before 2 completes leaves the active segment, which the next
+ * logstore_open() goes on appending to; after it, a sealed .seg, which it
+ * queues for compression again.
  *
  * Expiry appends an expiry record to the chain and syncs it, then marks
  * the checkpoint expired and re-authenticates it, then removes the
- * .seg.zst.  A crash in between leaves a segment that the next
- * logstore_maintain() expires again (a second expiry record names it; the
- * checkpoint names the last) or that logstore_open() finishes removing.
+ * segment's file (.seg.zst, or .seg if it was not compressed yet, after
+ * cancelling its compression).  A crash in between leaves a segment that
+ * the next logstore_maintain() expires again (a second expiry record names
+ * it; the checkpoint names the last) or that logstore_open() finishes
+ * removing.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <zstd.h>
 
 #include "core/error.h"
 #include "core/timeutil.h"
 #include "store/logstore-int.h"
 #include "store/logstore.h"
 
-/* Compresses the first size bytes of the active segment into dst. */
-static int
-compress_segment(struct logstore *ls, uint64_t size, int dst,
-    uint64_t *out_bytes)
-{
-	ZSTD_inBuffer in;
-	ZSTD_outBuffer out;
-	ZSTD_EndDirective mode;
-	uint64_t off = 0, written = 0;
-	size_t n, left;
-	ssize_t r;
-	int rc;
-
-	if (ls->cctx == NULL) {
-		if ((ls->cctx = ZSTD_createCCtx()) == NULL)
-			return MAMORI_ENOMEM;
-		ls->zout_cap = ZSTD_CStreamOutSize();
-		if ((ls->zout = malloc(ls->zout_cap)) == NULL)
-			return MAMORI_ENOMEM;
-	}
-	ZSTD_CCtx_reset(ls->cctx, ZSTD_reset_session_and_parameters);
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(ls->cctx,
-	    ZSTD_c_compressionLevel, ls->o.zstd_level)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(ls->cctx,
-	    ZSTD_c_checksumFlag, 1)) ||
-	    ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(ls->cctx, size)))
-		return MAMORI_EINVAL;
-	/* The write buffer is empty after the sync: it is the input. */
-	while (off < size) {
-		n = ls->buf_cap;
-		if (n > size - off)
-			n = (size_t)(size - off);
-		r = pread(ls->fd, ls->buf, n, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = EIO;
-			return MAMORI_EIO;
-		}
-		off += (uint64_t)r;
-		mode = off == size ? ZSTD_e_end : ZSTD_e_continue;
-		in.src = ls->buf;
-		in.size = (size_t)r;
-		in.pos = 0;
-		do {
-			out.dst = ls->zout;
-			out.size = ls->zout_cap;
-			out.pos = 0;
-			left = ZSTD_compressStream2(ls->cctx, &out, &in, mode);
-			if (ZSTD_isError(left)) {
-				errno = EINVAL;
-				return MAMORI_EIO;
-			}
-			if ((rc = ls_pwrite_all(dst, ls->zout, out.pos,
-			    written)) != 0)
-				return rc;
-			written += out.pos;
-		} while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
-	}
-	if (fsync(dst) != 0)
-		return MAMORI_EIO;
-	*out_bytes = written;
-	return 0;
-}
-
 int
 logstore_seal(struct logstore *ls)
 {
-	char seg[LS_NAME_MAX], zst[LS_NAME_MAX], tmp[LS_NAME_MAX + 8];
+	char seg[LS_NAME_MAX], ck[LS_NAME_MAX];
+	struct ls_sealed *s;
 	struct ls_ckpt c;
-	uint64_t size, zbytes = 0;
-	int dst, rc, e;
+	uint64_t size;
+	int rc, e;
 
+	ls_arm(ls);
 	if (ls->fd < 0 || ls->seg_records == 0)
 		return 0;
 	if ((rc = logstore_sync(ls)) != 0)
 		return rc;
 	size = ls->file_off;
 	ls_name(seg, sizeof(seg), ls->segno, LS_SUFFIX_SEG);
-	ls_name(zst, sizeof(zst), ls->segno, LS_SUFFIX_ZST);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", zst);
-	if ((dst = openat(ls->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_CLOEXEC, 0640)) < 0)
-		return MAMORI_EIO;
-	rc = compress_segment(ls, size, dst, &zbytes);
-	e = errno;
-	if (close(dst) != 0 && rc == 0) {
-		rc = MAMORI_EIO;
-		e = errno;
-	}
-	if (rc != 0)
-		goto fail_tmp;
 
 	memset(&c, 0, sizeof(c));
 	c.segno = ls->segno;
 	c.first_seq = ls->hdr.first_seq;
 	c.last_seq = ls->next_seq - 1;
 	c.raw_bytes = size;
-	c.zst_bytes = zbytes;
+	c.zst_bytes = 0;	/* compressed later: the file tells */
 	if (ls->seg_events > 0) {
 		c.min_recv_ns = ls->seg_min_recv;
 		c.max_recv_ns = ls->seg_max_recv;
@@ -148,50 +75,43 @@ logstore_seal(struct logstore *ls)
 	c.sealed_ns = time_now_ns();
 	memcpy(c.prev_hash, ls->hdr.prev_hash, LS_HASH_LEN);
 	memcpy(c.last_hash, ls->last_hash, LS_HASH_LEN);
+	/* With the backlog of segments waiting for compression full, this
+	 * one waits until the compressor has done one (ls_zq_wait_room()). */
+	ls_zq_wait_room(ls->zq);
+	/* Its place first: once the checkpoint is written, nothing may
+	 * fail before the segment is taken for sealed. */
+	if ((s = ls_sealed_add(ls, &c)) == NULL)
+		return MAMORI_ENOMEM;
 	if ((rc = ls_ckpt_write(ls->dirfd, &c, &ls->key)) != 0) {
+		/* The rename may have happened and only the directory sync
+		 * failed: a checkpoint must not stay beside a segment that
+		 * goes on taking records. */
 		e = errno;
-		goto fail_tmp;
-	}
-	if (renameat(ls->dirfd, tmp, ls->dirfd, zst) != 0 ||
-	    fsync(ls->dirfd) != 0) {
-		char ck[LS_NAME_MAX];
-
-		/* Not sealed after all: neither file may stay, or a reader
-		 * would take the segment for finished. */
-		e = errno;
+		ls->nsealed--;
 		ls_name(ck, sizeof(ck), ls->segno, LS_SUFFIX_CKPT);
-		unlinkat(ls->dirfd, zst, 0);
-		unlinkat(ls->dirfd, ck, 0);
-		rc = MAMORI_EIO;
-		goto fail_tmp;
+		if (unlinkat(ls->dirfd, ck, 0) == 0)
+			ls->dir_dirty = 1;
+		errno = e;
+		return rc;
 	}
-	/* Sealed.  What follows only tidies up, and logstore_open() would
-	 * finish it after a crash. */
+	/* Sealed. */
 	close(ls->fd);
 	ls->fd = -1;
-	if (unlinkat(ls->dirfd, seg, 0) != 0)
-		ls_notice(ls, "log/%s: cannot remove after sealing: %s", seg,
-		    strerror(errno));
-	ls->dir_dirty = 1;
-	if ((rc = ls_sealed_add(ls, &c, 1, 1)) != 0)
-		return rc;
+	s->c = c;		/* with its key id and MAC */
+	s->present = 1;
+	s->trusted = 1;
+	s->disk = size;
+	ls_compress_queue(ls, s);
 	ls->st.sealed++;
-	ls->st.disk_bytes = ls->st.disk_bytes - size + zbytes;
 	ls->segno++;
 	ls->seg_records = 0;
 	ls->seg_events = 0;
-	ls_notice(ls, "log/%s: sealed: seq %llu..%llu, %llu bytes "
-	    "compressed to %llu", seg, (unsigned long long)c.first_seq,
-	    (unsigned long long)c.last_seq, (unsigned long long)size,
-	    (unsigned long long)zbytes);
+	ls_notice(ls, "log/%s: sealed: seq %llu..%llu, %llu bytes", seg,
+	    (unsigned long long)c.first_seq, (unsigned long long)c.last_seq,
+	    (unsigned long long)size);
 	if ((rc = logstore_sync(ls)) != 0)
 		return rc;
 	return ls_head_update(ls);
-
-fail_tmp:
-	unlinkat(ls->dirfd, tmp, 0);
-	errno = e;
-	return rc;
 }
 
 static const char *
@@ -208,9 +128,9 @@ expire(struct logstore *ls, struct ls_sealed *s, uint32_t reason,
 {
 	struct ls_expiry x;
 	struct ls_ckpt c;
-	char zst[LS_NAME_MAX];
+	char zst[LS_NAME_MAX], seg[LS_NAME_MAX];
 	uint8_t *rec;
-	int rc;
+	int rc, rz, rs;
 
 	memset(&x, 0, sizeof(x));
 	x.segno = s->c.segno;
@@ -236,18 +156,30 @@ expire(struct logstore *ls, struct ls_sealed *s, uint32_t reason,
 	if ((rc = ls_ckpt_write(ls->dirfd, &c, &ls->key)) != 0)
 		return rc;
 	s->c = c;
+	/* Its compression, if still to come or under way, is called off
+	 * first; then both names go, whichever it has now. */
+	if (s->zpending) {
+		ls_zq_cancel(ls->zq, s->c.segno);
+		s->zpending = 0;
+		ls->pend_raw -= s->c.raw_bytes;
+	}
 	ls_name(zst, sizeof(zst), s->c.segno, LS_SUFFIX_ZST);
-	if (unlinkat(ls->dirfd, zst, 0) != 0 && errno != ENOENT)
+	ls_name(seg, sizeof(seg), s->c.segno, LS_SUFFIX_SEG);
+	if ((rz = unlinkat(ls->dirfd, zst, 0)) != 0 && errno != ENOENT)
+		return MAMORI_EIO;
+	if ((rs = unlinkat(ls->dirfd, seg, 0)) != 0 && errno != ENOENT)
 		return MAMORI_EIO;
 	s->present = 0;
 	ls->dir_dirty = 1;
 	ls->st.expired++;
 	if (ls->st.segments > 0)
 		ls->st.segments--;
-	if (ls->st.disk_bytes >= s->c.zst_bytes)
-		ls->st.disk_bytes -= s->c.zst_bytes;
+	if (ls->st.disk_bytes >= s->disk)
+		ls->st.disk_bytes -= s->disk;
+	s->disk = 0;
 	ls_notice(ls, "log/%s: expired by retention (%s): seq %llu..%llu",
-	    zst, reason_name(reason), (unsigned long long)s->c.first_seq,
+	    rz != 0 && rs == 0 ? seg : zst, reason_name(reason),
+	    (unsigned long long)s->c.first_seq,
 	    (unsigned long long)s->c.last_seq);
 	return logstore_sync(ls);
 }
@@ -275,6 +207,28 @@ newest(const struct ls_sealed *s)
 	    s->c.sealed_ns;
 }
 
+/*
+ * The store's size for retention.  A segment waiting for compression
+ * counts at the size it will have, from the ratio of the segments
+ * compressed so far (its raw size while there is none): a backlog, which
+ * lasts only until the compressor catches up, must not make retention
+ * remove old segments that will fit.  The backlog is bounded
+ * (LS_ZQ_MAX), and so is what the disk can hold beyond the limit.
+ */
+static uint64_t
+retention_size(const struct logstore *ls)
+{
+	uint64_t est;
+
+	if (ls->ratio_raw == 0 || ls->pend_raw == 0)
+		return ls->st.disk_bytes;
+	est = (uint64_t)((double)ls->pend_raw * (double)ls->ratio_zst /
+	    (double)ls->ratio_raw);
+	if (ls->st.disk_bytes < ls->pend_raw)	/* cannot happen */
+		return ls->st.disk_bytes;
+	return ls->st.disk_bytes - ls->pend_raw + est;
+}
+
 static int
 retention(struct logstore *ls, int64_t now)
 {
@@ -286,7 +240,7 @@ retention(struct logstore *ls, int64_t now)
 		if ((rc = expire(ls, s, LS_EXPIRE_AGE, now)) != 0)
 			return rc;
 	while (ls->o.retention_bytes > 0 &&
-	    ls->st.disk_bytes > ls->o.retention_bytes &&
+	    retention_size(ls) > ls->o.retention_bytes &&
 	    (s = oldest_expirable(ls)) != NULL)
 		if ((rc = expire(ls, s, LS_EXPIRE_SIZE, now)) != 0)
 			return rc;
@@ -299,6 +253,10 @@ logstore_maintain(struct logstore *ls, int64_t now_ns)
 	int64_t born;
 	int rc;
 
+	ls_arm(ls);
+	/* What the compressor finished, unless it holds its lock right
+	 * now: then next time. */
+	ls_compress_collect(ls, 1);
 	if (ls->fd >= 0 && ls->seg_records > 0) {
 		born = ls->seg_events > 0 ? ls->seg_first_recv :
 		    ls->hdr.created_ns;

@@ -25,8 +25,10 @@
  * of look-ahead, kept as a few numbers (no copy of the record).
  *
  * It may run while the writer appends: the active segment is read up to
- * the last complete record, and a segment expired meanwhile is accepted
- * once its checkpoint says so.
+ * the last complete record, a segment compressed meanwhile is read under
+ * its new name, and a segment expired meanwhile is accepted once its
+ * checkpoint says so.  A sealed segment is checked the same whether it
+ * is compressed yet or not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -404,10 +406,15 @@ sealed(struct vctx *v, const struct ls_segent *e, struct ckinfo *ci)
 	if (e->has_zst)
 		rc = walk(v, name, 1, c, e->segno);
 	else if (e->has_seg) {
-		/* A seal cut short by a crash: the writer makes the segment
-		 * active again when it next opens the store. */
+		/* Sealed, not compressed yet.  The checkpoint covers it the
+		 * same: it is about the records, not their file. */
 		ls_name(name, sizeof(name), e->segno, LS_SUFFIX_SEG);
 		rc = walk(v, name, 0, c, e->segno);
+		if (rc == MAMORI_ENOTFOUND) {
+			/* Compressed since the listing. */
+			ls_name(name, sizeof(name), e->segno, LS_SUFFIX_ZST);
+			rc = walk(v, name, 1, c, e->segno);
+		}
 	} else
 		rc = MAMORI_ENOTFOUND;
 	if (rc != MAMORI_ENOTFOUND)
@@ -557,6 +564,14 @@ verify(struct vctx *v, const char *dir)
 		if (e->segno > expect_segno) {
 			rc = gap(v, expect_segno, e, &cks[i]);
 			goto out;
+		}
+		if (!e->has_ckpt && e->has_seg && i + 1 < n &&
+		    (cks[i].rc = ls_ckpt_read(v->dirfd, e->segno, &cks[i].c,
+		    cks[i].raw)) != MAMORI_ENOTFOUND) {
+			/* Sealed while the directory was being listed: the
+			 * listing found the next segment, not the .ckpt
+			 * written before it. */
+			e->has_ckpt = 1;
 		}
 		if (e->has_ckpt)
 			rc = sealed(v, e, &cks[i]);

@@ -19,24 +19,25 @@
  * segments, so a changed record is found even when its CRC was redone.
  *
  * Sealing (at segment_bytes, at segment_age_ns after the first record, or
- * on demand) compresses the segment with zstd into NNNNNN.seg.zst and
- * writes NNNNNN.ckpt: seq range, time ranges, first and last chain hash,
- * authenticated with HMAC-SHA256 under a key kept outside the data
- * directory.  An unkeyed hash chain alone can be recomputed by whoever
- * rewrites it; the checkpoints cannot.  The keyed "head" file names the
- * newest durable record and protects the active segment the same way up
- * to that record; it is rewritten by logstore_maintain() and at seal and
- * close, so at most about a second of records is covered by the chain
- * alone.  Truncating that newest part, or rolling the head back to an
- * older copy, is what an attacker with write access to the data directory
- * can still do unseen: something outside must keep the head for that
- * (docs/storage.md).
+ * on demand) writes NNNNNN.ckpt: seq range, time ranges, first and last
+ * chain hash, authenticated with HMAC-SHA256 under a key kept outside the
+ * data directory.  An unkeyed hash chain alone can be recomputed by
+ * whoever rewrites it; the checkpoints cannot.  A background thread then
+ * compresses the sealed NNNNNN.seg into NNNNNN.seg.zst
+ * (logstore-compress.c): the checkpoint does not depend on the form.
+ * The keyed "head" file names the newest durable record and protects the
+ * active segment the same way up to that record; it is rewritten by
+ * logstore_maintain() and at seal and close, so at most about a second
+ * of records is covered by the chain alone.  Truncating that newest
+ * part, or rolling the head back to an older copy, is what an attacker
+ * with write access to the data directory can still do unseen: something
+ * outside must keep the head for that (docs/storage.md).
  *
  * Retention removes whole sealed segments, oldest first, never the active
  * one.  It first appends an expiry record (segment, seq range, last hash)
  * to the chain, then marks the checkpoint expired (re-authenticated), then
- * deletes the .seg.zst; the small checkpoint stays.  Verification thus
- * tells a segment removed by retention from one deleted by hand.
+ * deletes the segment's file; the small checkpoint stays.  Verification
+ * thus tells a segment removed by retention from one deleted by hand.
  *
  * Durability.  Appends go into a 1 MiB userspace buffer written with one
  * pwrite() when full or at logstore_sync(), which then fdatasync()s (and
@@ -217,6 +218,7 @@ logstore_append(struct logstore *ls, struct event *ev)
 	size_t len;
 	int rc, toobig;
 
+	ls_arm(ls);
 	if ((len = ls_event_rec_len(ev, &toobig)) == 0)
 		return toobig ? MAMORI_ETOOBIG : MAMORI_EINVAL;
 	if (ls->fd >= 0 && ls->seg_records > 0 &&
@@ -277,25 +279,41 @@ ls_head_update(struct logstore *ls)
 	return 0;
 }
 
-int
-ls_sealed_add(struct logstore *ls, const struct ls_ckpt *c, int present,
-    int trusted)
+struct ls_sealed *
+ls_sealed_add(struct logstore *ls, const struct ls_ckpt *c)
 {
-	struct ls_sealed *v;
+	struct ls_sealed *v, *s;
 	size_t cap;
 
 	if (ls->nsealed == ls->sealed_cap) {
 		cap = ls->sealed_cap ? ls->sealed_cap * 2 : 64;
 		if ((v = realloc(ls->sealed, cap * sizeof(*v))) == NULL)
-			return MAMORI_ENOMEM;
+			return NULL;
 		ls->sealed = v;
 		ls->sealed_cap = cap;
 	}
-	ls->sealed[ls->nsealed].c = *c;
-	ls->sealed[ls->nsealed].present = present;
-	ls->sealed[ls->nsealed].trusted = trusted;
-	ls->nsealed++;
-	return 0;
+	s = &ls->sealed[ls->nsealed++];
+	memset(s, 0, sizeof(*s));
+	s->c = *c;
+	return s;
+}
+
+struct ls_sealed *
+ls_sealed_find(struct logstore *ls, uint64_t segno)
+{
+	size_t lo = 0, hi = ls->nsealed, mid;
+
+	/* Added in segment order. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ls->sealed[mid].c.segno < segno)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ls->nsealed && ls->sealed[lo].c.segno == segno)
+		return &ls->sealed[lo];
+	return NULL;
 }
 
 void
@@ -303,6 +321,8 @@ logstore_get_stats(const struct logstore *ls, struct logstore_stats *st)
 {
 	*st = ls->st;
 	st->next_seq = ls->next_seq;
+	st->compressed = atomic_load(&ls->zq->compressed);
+	st->compress_pending = atomic_load(&ls->zq->pending);
 }
 
 void
@@ -310,6 +330,14 @@ logstore_close(struct logstore *ls)
 {
 	if (ls == NULL)
 		return;
+	/* A compression under way is given up (the next open queues the
+	 * segment again): closing must not wait for it. */
+	if (ls->zq != NULL) {
+		ls_zq_stop(ls->zq);
+		ls_compress_collect(ls, 0);	/* its notices */
+		ls_zq_free(ls->zq);
+		ls->zq = NULL;
+	}
 	if (logstore_sync(ls) == 0)
 		(void)ls_head_update(ls);
 	if (ls->fd >= 0)
@@ -319,9 +347,7 @@ logstore_close(struct logstore *ls)
 	if (ls->dirfd >= 0)
 		close(ls->dirfd);
 	ls_hasher_release(&ls->h);
-	ZSTD_freeCCtx(ls->cctx);
 	OPENSSL_cleanse(&ls->key, sizeof(ls->key));
-	free(ls->zout);
 	free(ls->buf);
 	free(ls->big);
 	free(ls->sealed);
@@ -601,9 +627,76 @@ scan_active(struct logstore *ls, uint64_t segno, struct scan_result *sr,
 }
 
 /*
- * Finds the segments again after a restart: finishes a seal or an expiry
- * that a crash interrupted, loads the checkpoints, and scans the active
- * segment.
+ * Takes sealed segment e (checkpoint c) back after a restart: finishes an
+ * expiry or a compression that a crash interrupted, and queues a segment
+ * still uncompressed for the compressor.
+ */
+static int
+recover_sealed(struct logstore *ls, struct ls_segent *e,
+    const struct ls_ckpt *c, int trusted)
+{
+	char seg[LS_NAME_MAX], zst[LS_NAME_MAX];
+	struct ls_sealed *s;
+	struct stat sb;
+
+	ls_name(seg, sizeof(seg), e->segno, LS_SUFFIX_SEG);
+	ls_name(zst, sizeof(zst), e->segno, LS_SUFFIX_ZST);
+	if (c->expired_ns != 0 && trusted) {
+		/* Expired; the crash came before the file was removed. */
+		if (e->has_zst && unlinkat(ls->dirfd, zst, 0) == 0)
+			ls->dir_dirty = 1;
+		if (e->has_seg && unlinkat(ls->dirfd, seg, 0) == 0)
+			ls->dir_dirty = 1;
+		e->has_zst = e->has_seg = 0;
+	}
+	if (e->has_seg && e->has_zst && trusted) {
+		/*
+		 * The crash came between the rename of the compressed file
+		 * and the removal of the plain one.  The .seg.zst was synced
+		 * before it got its name, but only decompressing it would
+		 * tell it from a damaged one, while the .seg is the original
+		 * under the checkpoint: keep that, compress again.
+		 */
+		if (unlinkat(ls->dirfd, zst, 0) == 0) {
+			ls->dir_dirty = 1;
+			e->has_zst = 0;
+			ls_notice(ls, "log/%s: compression was interrupted; "
+			    "compressing again", seg);
+		}
+	}
+	if ((s = ls_sealed_add(ls, c)) == NULL)
+		return MAMORI_ENOMEM;
+	s->trusted = trusted;
+	s->present = e->has_zst || e->has_seg;
+	if (!s->present)
+		return 0;
+	ls->st.segments++;
+	if (fstatat(ls->dirfd, e->has_zst ? zst : seg, &sb, 0) == 0)
+		s->disk = (uint64_t)sb.st_size;
+	ls->st.disk_bytes += s->disk;
+	if (e->has_zst) {
+		ls->ratio_raw += c->raw_bytes;
+		ls->ratio_zst += s->disk;
+		return 0;
+	}
+	/* Sealed and not compressed yet. */
+	if (!trusted)
+		return 0;	/* evidence: left as it is */
+	if (s->disk != c->raw_bytes) {
+		ls_notice(ls, "log/%s: %llu bytes, its checkpoint says %llu; "
+		    "not compressed, left for verification", seg,
+		    (unsigned long long)s->disk,
+		    (unsigned long long)c->raw_bytes);
+		return 0;
+	}
+	ls_compress_queue(ls, s);
+	return 0;
+}
+
+/*
+ * Finds the segments again after a restart: finishes an expiry or a
+ * compression that a crash interrupted, loads the checkpoints, and scans
+ * the active segment.
  */
 static int
 recover(struct logstore *ls, struct scan_result *sr, char *err,
@@ -612,8 +705,7 @@ recover(struct logstore *ls, struct scan_result *sr, char *err,
 	struct ls_segent *v = NULL;
 	struct ls_ckpt c;
 	uint8_t raw[LS_CKPT_LEN];
-	char seg[LS_NAME_MAX], zst[LS_NAME_MAX], ck[LS_NAME_MAX];
-	struct stat sb;
+	char zst[LS_NAME_MAX], ck[LS_NAME_MAX];
 	size_t n = 0, i;
 	uint64_t maxno = 0, active = 0, last_sealed = 0;
 	int rc, trusted;
@@ -626,21 +718,16 @@ recover(struct logstore *ls, struct scan_result *sr, char *err,
 	for (i = 0; i < n; i++) {
 		struct ls_segent *e = &v[i];
 
-		ls_name(seg, sizeof(seg), e->segno, LS_SUFFIX_SEG);
 		ls_name(zst, sizeof(zst), e->segno, LS_SUFFIX_ZST);
 		ls_name(ck, sizeof(ck), e->segno, LS_SUFFIX_CKPT);
 		if (e->segno > maxno)
 			maxno = e->segno;
-		if (e->has_ckpt && e->has_seg && !e->has_zst && i == n - 1) {
-			/* The crash came after the checkpoint was written but
-			 * before the compressed file was in place: the seal
-			 * did not happen, the segment is still active. */
-			unlinkat(ls->dirfd, ck, 0);
-			e->has_ckpt = 0;
-			ls->dir_dirty = 1;
-			ls_notice(ls, "log/%s: seal was interrupted; the "
-			    "segment stays active", seg);
-		}
+		/*
+		 * A checkpoint is written only after its segment was synced
+		 * whole, so a .seg beside one is a sealed segment, waiting
+		 * for compression (or left by a seal that a crash cut short
+		 * after the checkpoint: the same thing).
+		 */
 		if (e->has_ckpt) {
 			if ((rc = ls_ckpt_read(ls->dirfd, e->segno, &c,
 			    raw)) != 0 || c.segno != e->segno) {
@@ -654,28 +741,7 @@ recover(struct logstore *ls, struct scan_result *sr, char *err,
 				ls_notice(ls, "log/%s: does not match the seal "
 				    "key; its segment is kept and left for "
 				    "verification", ck);
-			if (e->has_seg && e->has_zst) {
-				/* Sealed; the crash came before the plain
-				 * file was removed. */
-				unlinkat(ls->dirfd, seg, 0);
-				e->has_seg = 0;
-				ls->dir_dirty = 1;
-			}
-			if (c.expired_ns != 0 && e->has_zst && trusted) {
-				/* Expired; the crash came before the file
-				 * was removed. */
-				unlinkat(ls->dirfd, zst, 0);
-				e->has_zst = 0;
-				ls->dir_dirty = 1;
-			}
-			if (e->has_zst) {
-				ls->st.segments++;
-				if (fstatat(ls->dirfd, zst, &sb, 0) == 0)
-					ls->st.disk_bytes +=
-					    (uint64_t)sb.st_size;
-			}
-			if ((rc = ls_sealed_add(ls, &c, e->has_zst,
-			    trusted)) != 0) {
+			if ((rc = recover_sealed(ls, e, &c, trusted)) != 0) {
 				free(v);
 				snprintf(err, errlen, "out of memory");
 				return rc;
@@ -883,6 +949,11 @@ logstore_open(const struct logstore_opts *o, char *err, size_t errlen)
 		goto fail;
 	}
 
+	if ((ls->zq = ls_zq_new(ls->dirfd, ls->o.zstd_level)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+
 	memset(&sr, 0, sizeof(sr));
 	sr.head_seq = UINT64_MAX;
 	rc = ls_head_read(ls->dirfd, &h, raw);
@@ -906,6 +977,11 @@ logstore_open(const struct logstore_opts *o, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
+	/* It takes its first job at the writer's first call (ls_arm()). */
+	if (ls_zq_start(ls->zq) != 0)
+		ls_notice(ls, "cannot start the compression thread (%s); "
+		    "sealed segments stay uncompressed until the next start",
+		    strerror(errno));
 	free(logdir);
 	return ls;
 fail:

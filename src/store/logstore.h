@@ -3,18 +3,21 @@
  * segments.
  *
  * Layout under <data>/log/: numbered segment files; the active one is
- * appended to, sealed ones are zstd-compressed and each has a checkpoint
- * (its record range, time range and last chain hash) authenticated with a
- * key kept outside the data directory.  Every record's hash covers the
- * previous record's hash, so changing, removing, inserting or reordering a
- * record breaks the chain, and the keyed checkpoints make rewriting the
- * whole chain detectable too.  Retention removes whole sealed segments and
+ * appended to, sealed ones each have a checkpoint (its record range, time
+ * range and last chain hash) authenticated with a key kept outside the
+ * data directory, and are zstd-compressed by a background thread of the
+ * store soon after.  Every record's hash covers the previous record's
+ * hash, so changing, removing, inserting or reordering a record breaks
+ * the chain, and the keyed checkpoints make rewriting the whole chain
+ * detectable too.  Retention removes whole sealed segments and
  * records that it did so in the chain itself, so verification can tell
  * expiry from deletion.
  *
- * One writer thread owns a struct logstore.  Readers (search, verify) open
- * the directory on their own and may run while the writer appends: they
- * stop cleanly at a record still being written.
+ * One writer thread owns a struct logstore (the compression thread it
+ * starts touches only sealed segments).  Readers (search, verify) open the
+ * directory on their own and may run while the writer appends: they stop
+ * cleanly at a record still being written, and read a sealed segment in
+ * either form, also while it is being compressed.
  */
 #ifndef MAMORI_LOGSTORE_H
 #define MAMORI_LOGSTORE_H
@@ -39,7 +42,9 @@ struct logstore_opts {
 					    0: no size limit */
 	int		 zstd_level;	/* 1..19; 0: 3 */
 	/* Told about what the store did on its own (torn tail repaired,
-	 * segment sealed, segment expired).  May be NULL. */
+	 * segment sealed, compressed or expired).  Called only from within
+	 * logstore_* calls of the writer's thread, never from the
+	 * compression thread.  May be NULL. */
 	void		(*notice)(void *arg, const char *msg);
 	void		*notice_arg;
 };
@@ -53,6 +58,9 @@ struct logstore_stats {
 	uint64_t	syncs;		/* fsyncs since open */
 	uint64_t	sealed;		/* segments sealed since open */
 	uint64_t	expired;	/* segments expired since open */
+	uint64_t	compressed;	/* segments compressed since open */
+	uint64_t	compress_pending; /* sealed segments waiting for
+					     compression (or under way) */
 };
 
 struct logstore;
@@ -63,8 +71,12 @@ struct logstore;
  * "log/000003.seg: repaired torn tail: 57 bytes after record 1234
  * removed").  Only bytes after the last good record are removed; corrupt
  * records followed by good ones are kept for logstore_verify().  Refuses
- * a key inside o->dir, and a second writer (log/lock is held).  Returns
- * the store, or NULL with a message in err.  Caller closes with
+ * a key inside o->dir, and a second writer (log/lock is held).  Starts
+ * the store's compression thread, which takes its first job only at the
+ * first logstore_append(), _maintain() or _seal() (a server opens the
+ * store before dropping privileges, and files made before would belong to
+ * the wrong user); sealed segments found uncompressed are queued for it.
+ * Returns the store, or NULL with a message in err.  Caller closes with
  * logstore_close().
  */
 struct logstore *logstore_open(const struct logstore_opts *o, char *err,
@@ -85,19 +97,24 @@ int logstore_append(struct logstore *ls, struct event *ev);
  * MAMORI_EIO; records not written stay buffered for the next call. */
 int logstore_sync(struct logstore *ls);
 
-/* Seals the active segment if it is old enough, applies retention at
+/* Takes in what the compression thread finished (without waiting for
+ * it), seals the active segment if it is old enough, applies retention at
  * time now_ns, syncs, and rewrites the keyed head to name the newest
  * record.  Call about once a second.  Returns 0 or a MAMORI_E* code. */
 int logstore_maintain(struct logstore *ls, int64_t now_ns);
 
 /* Seals the active segment now, whatever its size or age (if it holds any
- * record).  Returns 0 or a MAMORI_E* code. */
+ * record): syncs it, writes its checkpoint and queues it for compression
+ * in the background.  Waits only when 8 sealed segments already wait
+ * for compression, until one is done.  Returns 0 or a MAMORI_E* code. */
 int logstore_seal(struct logstore *ls);
 
 /* Fills st. */
 void logstore_get_stats(const struct logstore *ls, struct logstore_stats *st);
 
-/* Syncs and closes; the active segment stays active.  NULL is a no-op. */
+/* Stops the compression thread (a compression under way is given up and
+ * done again after the next open), syncs and closes; the active segment
+ * stays active.  NULL is a no-op. */
 void logstore_close(struct logstore *ls);
 
 /*

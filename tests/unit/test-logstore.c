@@ -3,6 +3,10 @@
  * retention, crash repair, concurrent reading, and verification against
  * every kind of tampering (each with the exact message expected).
  *
+ * Sealed segments are compressed by the store's background thread;
+ * wait_compressed() waits for it where a test needs the .seg.zst, and
+ * ls_zq_hold() keeps it from starting where a test needs the sealed .seg.
+ *
  * Tampering is done the way an attacker with write access to the data
  * directory would: on the files, following the format in
  * docs/storage.md, recomputing CRCs and chain hashes where that helps
@@ -12,6 +16,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +63,17 @@ has_notice(const char *s)
 	fprintf(stderr, "notice not found: \"%s\"; have:\n", s);
 	for (i = 0; i < nnotices; i++)
 		fprintf(stderr, "  \"%s\"\n", notices[i]);
+	return 0;
+}
+
+static int
+has_notice_quiet(const char *s)
+{
+	int i;
+
+	for (i = 0; i < nnotices; i++)
+		if (strcmp(notices[i], s) == 0)
+			return 1;
 	return 0;
 }
 
@@ -320,6 +336,30 @@ verify(const struct env *e, char *msg, size_t len)
 	return rc;
 }
 
+/* Waits until the compressor has nothing left to do (60 s at most) and
+ * takes in what it did.  Returns 0, or -1 on a timeout. */
+static int
+wait_compressed(struct logstore *ls)
+{
+	struct logstore_stats st;
+	int64_t deadline = time_mono_ns() + 60 * NS_PER_SEC;
+
+	for (;;) {
+		logstore_get_stats(ls, &st);
+		if (st.compress_pending == 0)
+			break;
+		if (time_mono_ns() > deadline) {
+			fprintf(stderr, "compression: %llu segments still "
+			    "pending\n", (unsigned long long)
+			    st.compress_pending);
+			return -1;
+		}
+		usleep(1000);
+	}
+	ls_compress_collect(ls, 0);
+	return 0;
+}
+
 /* Files. */
 static uint8_t *
 slurp(const char *path, size_t *len)
@@ -484,6 +524,8 @@ make_sealed(struct env *e, int nseg, uint64_t per)
 			rc = logstore_seal(ls);
 	}
 	if (rc == 0)
+		rc = wait_compressed(ls);
+	if (rc == 0)
 		rc = append_n(ls, seq, per, T0);
 	logstore_close(ls);
 	return rc;
@@ -631,8 +673,12 @@ TEST(test_seal_and_compress)
 	CHECK_INT(st.segments, st.sealed + 1);
 	CHECK(has_notice_prefix("log/000001.seg: sealed: seq 1.."));
 	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(wait_compressed(ls), 0);
 	logstore_get_stats(ls, &st);
 	CHECK_INT(st.segments, st.sealed);
+	CHECK_INT(st.compressed, st.sealed);
+	CHECK_INT(st.compress_pending, 0);
+	CHECK(has_notice_prefix("log/000001.seg.zst: compressed: "));
 	/* After a seal, no active segment until the next record. */
 	path_of(&e, "000001.seg.zst", path, sizeof(path));
 	CHECK_INT(stat(path, &sb), 0);
@@ -677,6 +723,7 @@ TEST(test_seal_by_age)
 	CHECK_INT(logstore_maintain(ls, T0 + 3601 * NS_PER_SEC), 0);
 	logstore_get_stats(ls, &st);
 	CHECK_INT(st.sealed, 1);
+	CHECK_INT(wait_compressed(ls), 0);
 	path_of(&e, "000001.seg.zst", path, sizeof(path));
 	CHECK_INT(access(path, F_OK), 0);
 	logstore_close(ls);
@@ -1244,6 +1291,7 @@ TEST(test_expiry_by_age)
 	CHECK_INT(append_n(ls, 21, 10, T0), 0);
 	CHECK_INT(logstore_seal(ls), 0);
 	CHECK_INT(append_n(ls, 31, 5, T0), 0);
+	CHECK_INT(wait_compressed(ls), 0);
 	/* Segment 2's newest record is at T0 + 20 s. */
 	CHECK_INT(logstore_maintain(ls, T0 + 10 * day + 20 * NS_PER_SEC), 0);
 	logstore_get_stats(ls, &st);
@@ -1310,6 +1358,7 @@ TEST(test_expiry_by_size)
 		logstore_get_stats(ls, &st);
 		CHECK_INT(append_n(ls, st.next_seq, 10, T0), 0);
 		CHECK_INT(logstore_seal(ls), 0);
+		CHECK_INT(wait_compressed(ls), 0);
 		CHECK_INT(logstore_maintain(ls, T0), 0);
 	}
 	logstore_get_stats(ls, &st);
@@ -1346,6 +1395,7 @@ TEST(test_expiry_size_keeps_newest)
 		CHECK_INT(append_n(ls, (uint64_t)i * 20 + 1, 20, T0), 0);
 		CHECK_INT(logstore_seal(ls), 0);
 	}
+	CHECK_INT(wait_compressed(ls), 0);
 	logstore_get_stats(ls, &st);
 	logstore_close(ls);
 	/* Room for about two compressed segments. */
@@ -1635,8 +1685,10 @@ TEST(test_interrupted_seal)
 	size_t len;
 	uint8_t *p;
 
-	/* Crash after the rename, before the plain file went: the writer
-	 * finishes the seal. */
+	/* Crash after the compressed file was renamed into place, before
+	 * the plain file went: both are there.  Verification reads the
+	 * .seg.zst; the writer keeps the original .seg and compresses it
+	 * again. */
 	CHECK_INT(make_active(&e, 10), 0);
 	path_of(&e, "000001.seg", seg, sizeof(seg));
 	path_of(&e, "000001.seg.zst", zst, sizeof(zst));
@@ -1644,42 +1696,698 @@ TEST(test_interrupted_seal)
 	p = slurp(seg, &len);
 	ls = env_open(&e);
 	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(wait_compressed(ls), 0);
 	logstore_close(ls);
+	CHECK(access(seg, F_OK) != 0);
+	CHECK_INT(access(zst, F_OK), 0);
 	spit(seg, p, len);
 	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 10 records in 1 segments (seq 1..10), 0 "
+	    "segments expired by retention");
+	CHECK_INT(read_all(e.dir, NULL, T0), 10);
 	ls = env_open(&e);
 	CHECK(ls != NULL);
-	CHECK(access(seg, F_OK) != 0);
+	CHECK(has_notice("log/000001.seg: compression was interrupted; "
+	    "compressing again"));
+	CHECK(access(zst, F_OK) != 0);
 	CHECK_INT(append_n(ls, 11, 2, T0), 0);
+	CHECK_INT(wait_compressed(ls), 0);
+	CHECK(access(seg, F_OK) != 0);
+	CHECK_INT(access(zst, F_OK), 0);
 	logstore_close(ls);
 	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
 	CHECK_STR(msg, "intact: 12 records in 2 segments (seq 1..12), 0 "
 	    "segments expired by retention");
 	free(p);
 
-	/* Crash after the checkpoint, before the rename: the segment stays
-	 * active. */
+	/* Crash after the checkpoint, before the compression: the segment
+	 * is sealed (its checkpoint is written only once it is synced
+	 * whole), and the next start compresses it. */
 	CHECK_INT(make_active(&e, 10), 0);
 	path_of(&e, "000001.seg", seg, sizeof(seg));
 	path_of(&e, "000001.seg.zst", zst, sizeof(zst));
 	path_of(&e, "000001.ckpt", ck, sizeof(ck));
-	p = slurp(seg, &len);
 	ls = env_open(&e);
+	ls_zq_hold(ls->zq, 1);
 	CHECK_INT(logstore_seal(ls), 0);
 	logstore_close(ls);
-	spit(seg, p, len);
-	unlink(zst);
+	CHECK_INT(access(seg, F_OK), 0);
+	CHECK_INT(access(ck, F_OK), 0);
+	CHECK(access(zst, F_OK) != 0);
+	nnotices = 0;
 	ls = env_open(&e);
 	CHECK(ls != NULL);
-	CHECK(has_notice("log/000001.seg: seal was interrupted; the segment "
-	    "stays active"));
+	CHECK_INT(nnotices, 0);
+	CHECK_INT(access(ck, F_OK), 0);
+	CHECK_INT(append_n(ls, 11, 2, T0), 0);
+	CHECK_INT(wait_compressed(ls), 0);
+	CHECK(access(seg, F_OK) != 0);
+	CHECK_INT(access(zst, F_OK), 0);
+	logstore_close(ls);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 12 records in 2 segments (seq 1..12), 0 "
+	    "segments expired by retention");
+
+	/* Crash while the checkpoint was being written (its temporary file
+	 * is there, not the checkpoint): the segment stays active. */
+	CHECK_INT(make_active(&e, 10), 0);
+	path_of(&e, "000001.seg", seg, sizeof(seg));
+	path_of(&e, "000001.ckpt.tmp", ck, sizeof(ck));
+	spit(ck, (const uint8_t *)"MAMORICK", 8);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	ls = env_open(&e);
+	CHECK(ls != NULL);
 	CHECK(access(ck, F_OK) != 0);
 	CHECK_INT(append_n(ls, 11, 2, T0), 0);
 	logstore_close(ls);
 	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
 	CHECK_STR(msg, "intact: 12 records in 1 segments (seq 1..12), 0 "
 	    "segments expired by retention");
+}
+
+/* Sealed segments before and after compression. */
+
+/* Bytes of the segment files in log/, as logstore_stats.disk_bytes counts
+ * them. */
+static uint64_t
+disk_usage(const struct env *e)
+{
+	struct ls_segent *v = NULL;
+	struct stat sb;
+	char path[400], name[64];
+	size_t n = 0, i;
+	uint64_t sum = 0;
+	int dirfd;
+
+	if ((dirfd = open(e->log, O_RDONLY | O_DIRECTORY)) < 0)
+		return 0;
+	if (ls_dir_scan(dirfd, &v, &n, 0) == 0)
+		for (i = 0; i < n; i++) {
+			ls_name(name, sizeof(name), v[i].segno,
+			    v[i].has_zst ? LS_SUFFIX_ZST : LS_SUFFIX_SEG);
+			path_of(e, name, path, sizeof(path));
+			if ((v[i].has_zst || v[i].has_seg) &&
+			    stat(path, &sb) == 0)
+				sum += (uint64_t)sb.st_size;
+		}
+	free(v);
+	close(dirfd);
+	return sum;
+}
+
+/* Returns 1 when segment segno has no file left (.seg, .seg.zst, .tmp). */
+static int
+no_segment_file(const struct env *e, int segno)
+{
+	char path[400], name[64];
+
+	snprintf(name, sizeof(name), "%06d.seg", segno);
+	path_of(e, name, path, sizeof(path));
+	if (access(path, F_OK) == 0)
+		return 0;
+	snprintf(name, sizeof(name), "%06d.seg.zst", segno);
+	path_of(e, name, path, sizeof(path));
+	if (access(path, F_OK) == 0)
+		return 0;
+	snprintf(name, sizeof(name), "%06d.seg.zst.tmp", segno);
+	path_of(e, name, path, sizeof(path));
+	return access(path, F_OK) != 0;
+}
+
+TEST(test_read_before_compression)
+{
+	struct env e;
+	struct logstore *ls;
+	struct logstore_reader *r;
+	struct logstore_stats st;
+	struct event *ev;
+	char seg[400], zst[400], ck[400], msg[512], err[512];
+	uint64_t expect = 1;
+	int i, rc;
+
+	env_init(&e);
+	if ((ls = env_open(&e)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	ls_zq_hold(ls->zq, 1);
+	CHECK_INT(append_n(ls, 1, 100, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 101, 100, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 201, 10, T0), 0);
+	CHECK(has_notice_prefix("log/000001.seg: sealed: seq 1..100, "));
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.sealed, 2);
+	CHECK_INT(st.compress_pending, 2);
+	CHECK_INT(st.compressed, 0);
+	CHECK_INT(st.segments, 3);
+	CHECK_INT(st.disk_bytes, disk_usage(&e));
+	path_of(&e, "000001.seg", seg, sizeof(seg));
+	path_of(&e, "000001.seg.zst", zst, sizeof(zst));
+	path_of(&e, "000001.ckpt", ck, sizeof(ck));
+	CHECK_INT(access(seg, F_OK), 0);
+	CHECK_INT(access(ck, F_OK), 0);
+	CHECK(access(zst, F_OK) != 0);
+
+	/* Sealed and not compressed: read and verified as it is. */
+	CHECK_INT(read_all(e.dir, NULL, T0), 210);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 210 records in 3 segments (seq 1..210), 0 "
+	    "segments expired by retention");
+
+	/* A reader halfway through segment 1 when it is compressed and its
+	 * .seg removed goes on from the file it has open, then finds
+	 * segment 2 under its new name. */
+	r = logstore_reader_open(e.dir, err, sizeof(err));
+	CHECK(r != NULL);
+	for (i = 0; i < 50; i++) {
+		CHECK_INT(logstore_reader_next(r, &ev, err, sizeof(err)), 0);
+		CHECK_INT(ev->seq, expect);
+		expect++;
+		event_free(ev);
+	}
+	ls_zq_hold(ls->zq, 0);
+	CHECK_INT(wait_compressed(ls), 0);
+	CHECK(access(seg, F_OK) != 0);
+	CHECK_INT(access(zst, F_OK), 0);
+	path_of(&e, "000002.seg", seg, sizeof(seg));
+	CHECK(access(seg, F_OK) != 0);
+	while ((rc = logstore_reader_next(r, &ev, err, sizeof(err))) == 0) {
+		CHECK_INT(ev->seq, expect);
+		expect++;
+		event_free(ev);
+	}
+	CHECK_INT(rc, MAMORI_ENOTFOUND);
+	CHECK_INT(expect, 211);
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.compressed, 2);
+	CHECK_INT(st.compress_pending, 0);
+	CHECK_INT(st.disk_bytes, disk_usage(&e));
+	CHECK(has_notice_prefix("log/000002.seg.zst: compressed: "));
+
+	/* A reader at the end of a sealed segment with nothing after it
+	 * yet: the end for now; it moves on once there is more. */
+	ls_zq_hold(ls->zq, 1);
+	CHECK_INT(logstore_seal(ls), 0);
+	while ((rc = logstore_reader_next(r, &ev, err, sizeof(err))) == 0) {
+		CHECK_INT(ev->seq, expect);
+		expect++;
+		event_free(ev);
+	}
+	CHECK_INT(rc, MAMORI_ENOTFOUND);
+	CHECK_INT(expect, 211);
+	ls_zq_hold(ls->zq, 0);
+	CHECK_INT(wait_compressed(ls), 0);
+	CHECK_INT(append_n(ls, 211, 5, T0), 0);
+	while ((rc = logstore_reader_next(r, &ev, err, sizeof(err))) == 0) {
+		CHECK_INT(ev->seq, expect);
+		expect++;
+		event_free(ev);
+	}
+	CHECK_INT(rc, MAMORI_ENOTFOUND);
+	CHECK_INT(expect, 216);
+	logstore_reader_close(r);
+	logstore_close(ls);
+	CHECK_INT(read_all(e.dir, NULL, T0), 215);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 215 records in 4 segments (seq 1..215), 0 "
+	    "segments expired by retention");
+}
+
+TEST(test_compress_after_crash)
+{
+	struct env e;
+	struct logstore *ls;
+	struct logstore_stats st;
+	char path[400], msg[512];
+	int s;
+
+	/* Two sealed segments that were never compressed, and a
+	 * compression of the first cut short: its .tmp is there. */
+	env_init(&e);
+	if ((ls = env_open(&e)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	ls_zq_hold(ls->zq, 1);
+	CHECK_INT(append_n(ls, 1, 20, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 21, 20, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 41, 5, T0), 0);
+	logstore_close(ls);
+	path_of(&e, "000001.seg.zst.tmp", path, sizeof(path));
+	{
+		uint8_t half[100];
+
+		memset(half, 0, sizeof(half));
+		ls_put32(half, 0xfd2fb528u);	/* a zstd frame, cut */
+		spit(path, half, sizeof(half));
+	}
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 45 records in 3 segments (seq 1..45), 0 "
+	    "segments expired by retention");
+	CHECK_INT(read_all(e.dir, NULL, T0), 45);
+
+	/* The next start removes the .tmp and queues both; nothing is
+	 * compressed before the writer's first call. */
+	ls = env_open(&e);
+	CHECK(ls != NULL);
+	CHECK(access(path, F_OK) != 0);
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.compress_pending, 2);
+	CHECK_INT(st.segments, 3);
+	CHECK_INT(st.disk_bytes, disk_usage(&e));
+	usleep(50000);
+	path_of(&e, "000001.seg.zst", path, sizeof(path));
+	CHECK(access(path, F_OK) != 0);
+	CHECK_INT(logstore_maintain(ls, T0), 0);
+	CHECK_INT(wait_compressed(ls), 0);
+	CHECK_INT(access(path, F_OK), 0);
+	for (s = 1; s <= 2; s++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%06d.seg", s);
+		path_of(&e, name, path, sizeof(path));
+		CHECK(access(path, F_OK) != 0);
+	}
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.compressed, 2);
+	CHECK_INT(st.disk_bytes, disk_usage(&e));
+	logstore_close(ls);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 45 records in 3 segments (seq 1..45), 0 "
+	    "segments expired by retention");
+}
+
+/* kill -9 at random points of sealing and compressing: whatever is left
+ * verifies intact, and the next start finishes the compression. */
+TEST(test_crash_while_compressing)
+{
+	static const int delay_us[] = { 0, 200, 1000, 3000, 10000, 30000 };
+	struct env e;
+	struct logstore *ls;
+	char msg[512], want[256];
+	pid_t pid;
+	int status, k;
+	uint64_t n = 8000;	/* about 2.4 MB a segment */
+
+	for (k = 0; k < (int)(sizeof(delay_us) / sizeof(delay_us[0]));
+	    k++) {
+		env_init(&e);
+		e.o.segment_bytes = 1 << 30;
+		ls = env_open(&e);	/* makes the directory and key */
+		logstore_close(ls);
+		if ((pid = fork()) == 0) {
+			if ((ls = env_open(&e)) == NULL ||
+			    append_n(ls, 1, n, T0) != 0 ||
+			    logstore_seal(ls) != 0 ||
+			    append_n(ls, n + 1, n, T0) != 0 ||
+			    logstore_seal(ls) != 0 ||
+			    append_n(ls, 2 * n + 1, 10, T0) != 0)
+				_exit(1);
+			usleep((useconds_t)delay_us[k]);
+			kill(getpid(), SIGKILL);
+			_exit(2);
+		}
+		waitpid(pid, &status, 0);
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		snprintf(want, sizeof(want), "intact: %llu records in 3 "
+		    "segments (seq 1..%llu), 0 segments expired by retention",
+		    (unsigned long long)(2 * n + 10),
+		    (unsigned long long)(2 * n + 10));
+		CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+		CHECK_STR(msg, want);
+		ls = env_open(&e);
+		CHECK(ls != NULL);
+		CHECK_INT(append_n(ls, 2 * n + 11, 1, T0), 0);
+		CHECK_INT(wait_compressed(ls), 0);
+		CHECK_INT(logstore_seal(ls), 0);
+		CHECK_INT(wait_compressed(ls), 0);
+		logstore_close(ls);
+		{
+			char path[400], name[64];
+			int s;
+
+			for (s = 1; s <= 3; s++) {
+				snprintf(name, sizeof(name), "%06d.seg", s);
+				path_of(&e, name, path, sizeof(path));
+				CHECK(access(path, F_OK) != 0);
+				snprintf(name, sizeof(name), "%06d.seg.zst",
+				    s);
+				path_of(&e, name, path, sizeof(path));
+				CHECK_INT(access(path, F_OK), 0);
+			}
+		}
+		snprintf(want, sizeof(want), "intact: %llu records in 3 "
+		    "segments (seq 1..%llu), 0 segments expired by retention",
+		    (unsigned long long)(2 * n + 11),
+		    (unsigned long long)(2 * n + 11));
+		CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+		CHECK_STR(msg, want);
+	}
+}
+
+TEST(test_tamper_uncompressed_sealed)
+{
+	struct env e;
+	struct logstore *ls;
+	char path[400], msg[512], want[512];
+	size_t len, offs[64];
+	uint8_t *p;
+
+	/* Two sealed segments, closed before they were compressed. */
+	env_init(&e);
+	ls = env_open(&e);
+	ls_zq_hold(ls->zq, 1);
+	CHECK_INT(append_n(ls, 1, 10, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 11, 10, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 21, 5, T0), 0);
+	logstore_close(ls);
+
+	path_of(&e, "000001.seg", path, sizeof(path));
+	p = slurp(path, &len);
+	CHECK_INT(offsets(p, len, offs, 64), 10);
+	p[msg_off(p, offs[2])] ^= 0x20;		/* seq 3 */
+	spit(path, p, len);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), MAMORI_ECORRUPT);
+	snprintf(want, sizeof(want), "log/000001.seg: seq 3 changed (offset "
+	    "%zu: record fails its checksum)", offs[2]);
+	CHECK_STR(msg, want);
+	fix_crc(p + offs[2]);
+	spit(path, p, len);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), MAMORI_ECORRUPT);
+	snprintf(want, sizeof(want), "log/000001.seg: seq 3 changed (offset "
+	    "%zu: chain hash mismatch)", offs[2]);
+	CHECK_STR(msg, want);
+
+	/* Compressing it does not hide the change. */
+	ls = env_open(&e);
+	CHECK(ls != NULL);
+	CHECK_INT(logstore_maintain(ls, T0), 0);
+	CHECK_INT(wait_compressed(ls), 0);
+	logstore_close(ls);
+	CHECK(access(path, F_OK) != 0);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), MAMORI_ECORRUPT);
+	snprintf(want, sizeof(want), "log/000001.seg.zst: seq 3 changed "
+	    "(offset %zu: chain hash mismatch)", offs[2]);
+	CHECK_STR(msg, want);
 	free(p);
+
+	/* The whole chain rewritten, through uncompressed sealed segments:
+	 * the checkpoints tell. */
+	env_init(&e);
+	ls = env_open(&e);
+	ls_zq_hold(ls->zq, 1);
+	CHECK_INT(append_n(ls, 1, 10, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 11, 10, T0), 0);
+	logstore_close(ls);
+	rewrite_chain(&e, 2, 4, 0);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), MAMORI_ECORRUPT);
+	CHECK_STR(msg, "log/000001.seg: the chain ends at seq 10 with another "
+	    "hash than its checkpoint's: records were rewritten");
+
+	/* Removed before it was compressed. */
+	env_init(&e);
+	ls = env_open(&e);
+	ls_zq_hold(ls->zq, 1);
+	CHECK_INT(append_n(ls, 1, 10, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 11, 10, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 21, 5, T0), 0);
+	logstore_close(ls);
+	path_of(&e, "000002.seg", path, sizeof(path));
+	CHECK_INT(unlink(path), 0);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), MAMORI_ECORRUPT);
+	CHECK_STR(msg, "log/000002.seg.zst removed without an expiry record "
+	    "(seq 11..20)");
+
+	/* A record added to a sealed .seg: the writer leaves it
+	 * uncompressed, as evidence. */
+	env_init(&e);
+	ls = env_open(&e);
+	ls_zq_hold(ls->zq, 1);
+	CHECK_INT(append_n(ls, 1, 10, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 11, 2, T0), 0);
+	logstore_close(ls);
+	path_of(&e, "000001.seg", path, sizeof(path));
+	p = slurp(path, &len);
+	CHECK_INT(offsets(p, len, offs, 64), 10);
+	{
+		size_t l3 = offs[3] - offs[2];
+		uint8_t *q = malloc(len + l3);
+
+		memcpy(q, p, len);
+		memcpy(q + len, p + offs[2], l3);
+		spit(path, q, len + l3);
+		free(q);
+	}
+	CHECK_INT(verify(&e, msg, sizeof(msg)), MAMORI_ECORRUPT);
+	snprintf(want, sizeof(want), "log/000001.seg: record inserted "
+	    "(offset %zu holds seq 3 again, after seq 10)", len);
+	CHECK_STR(msg, want);
+	ls = env_open(&e);
+	CHECK(ls != NULL);
+	snprintf(want, sizeof(want), "log/000001.seg: %zu bytes, its "
+	    "checkpoint says %zu; not compressed, left for verification",
+	    len + offs[3] - offs[2], len);
+	CHECK(has_notice(want));
+	CHECK_INT(logstore_maintain(ls, T0), 0);
+	CHECK_INT(wait_compressed(ls), 0);
+	logstore_close(ls);
+	CHECK_INT(access(path, F_OK), 0);
+	path_of(&e, "000001.seg.zst", path, sizeof(path));
+	CHECK(access(path, F_OK) != 0);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), MAMORI_ECORRUPT);
+	snprintf(want, sizeof(want), "log/000001.seg: record inserted "
+	    "(offset %zu holds seq 3 again, after seq 10)", len);
+	CHECK_STR(msg, want);
+	free(p);
+}
+
+TEST(test_expiry_before_compression)
+{
+	struct env e;
+	struct logstore *ls;
+	struct logstore_stats st;
+	char msg[512], path[400];
+	uint64_t first = 0;
+	int64_t day = 86400 * NS_PER_SEC;
+	int k;
+
+	/* Expired while still waiting for compression. */
+	env_init(&e);
+	e.o.retention_ns = 10 * day;
+	ls = env_open(&e);
+	ls_zq_hold(ls->zq, 1);
+	CHECK_INT(append_n(ls, 1, 10, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 11, 10, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 21, 5, T0), 0);
+	/* Segment 1's newest record is at T0 + 10 s. */
+	CHECK_INT(logstore_maintain(ls, T0 + 10 * day + 11 * NS_PER_SEC), 0);
+	CHECK(has_notice("log/000001.seg: expired by retention (age): seq "
+	    "1..10"));
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.expired, 1);
+	CHECK_INT(st.compress_pending, 1);
+	CHECK_INT(st.disk_bytes, disk_usage(&e));
+	CHECK(no_segment_file(&e, 1));
+	path_of(&e, "000001.ckpt", path, sizeof(path));
+	CHECK_INT(access(path, F_OK), 0);
+	ls_zq_hold(ls->zq, 0);
+	CHECK_INT(wait_compressed(ls), 0);
+	CHECK(no_segment_file(&e, 1));
+	path_of(&e, "000002.seg.zst", path, sizeof(path));
+	CHECK_INT(access(path, F_OK), 0);
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.compressed, 1);
+	CHECK_INT(st.disk_bytes, disk_usage(&e));
+	logstore_close(ls);
+	CHECK_INT(read_all(e.dir, &first, T0), 15);
+	CHECK_INT(first, 11);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 16 records in 2 segments (seq 11..26), 1 "
+	    "segments expired by retention");
+
+	/* Expired at whatever point of its compression the thread is:
+	 * nothing of it stays behind. */
+	for (k = 0; k < 6; k++) {
+		env_init(&e);
+		e.o.retention_ns = 10 * day;
+		ls = env_open(&e);
+		ls_zq_hold(ls->zq, 1);
+		CHECK_INT(append_n(ls, 1, 6000, T0), 0);
+		CHECK_INT(logstore_seal(ls), 0);
+		CHECK_INT(append_n(ls, 6001, 6000, T0), 0);
+		CHECK_INT(logstore_seal(ls), 0);
+		CHECK_INT(append_n(ls, 12001, 5, T0), 0);
+		ls_zq_hold(ls->zq, 0);
+		usleep((useconds_t)(k * k * 1000));
+		CHECK_INT(logstore_maintain(ls, T0 + 100 * day), 0);
+		logstore_get_stats(ls, &st);
+		CHECK_INT(st.expired, 2);
+		CHECK_INT(wait_compressed(ls), 0);
+		CHECK(no_segment_file(&e, 1));
+		CHECK(no_segment_file(&e, 2));
+		logstore_get_stats(ls, &st);
+		CHECK_INT(st.disk_bytes, disk_usage(&e));
+		CHECK_INT(st.segments, 1);
+		logstore_close(ls);
+		CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+		CHECK_STR(msg, "intact: 7 records in 1 segments (seq "
+		    "12001..12007), 2 segments expired by retention");
+	}
+}
+
+/* Retention by size counts a segment waiting for compression at the
+ * size it will have: a backlog does not remove old segments that fit. */
+TEST(test_expiry_size_backlog)
+{
+	struct env e;
+	struct logstore *ls;
+	struct logstore_stats st;
+	char msg[512];
+	int i;
+
+	env_init(&e);
+	if ((ls = env_open(&e)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(append_n(ls, (uint64_t)i * 200 + 1, 200, T0), 0);
+		CHECK_INT(logstore_seal(ls), 0);
+	}
+	CHECK_INT(wait_compressed(ls), 0);
+	logstore_get_stats(ls, &st);
+	logstore_close(ls);
+	/* Room for the three compressed and about two more. */
+	e.o.retention_bytes = st.disk_bytes * 5 / 3 + 4000;
+	ls = env_open(&e);
+	ls_zq_hold(ls->zq, 1);
+	CHECK_INT(append_n(ls, 601, 200, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 801, 200, T0), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(append_n(ls, 1001, 1, T0), 0);
+	logstore_get_stats(ls, &st);
+	CHECK(st.disk_bytes > e.o.retention_bytes);	/* uncompressed */
+	CHECK_INT(logstore_maintain(ls, T0), 0);
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.expired, 0);
+	ls_zq_hold(ls->zq, 0);
+	CHECK_INT(wait_compressed(ls), 0);
+	CHECK_INT(logstore_maintain(ls, T0), 0);
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.expired, 0);
+	CHECK(st.disk_bytes <= e.o.retention_bytes);
+	logstore_close(ls);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 1001 records in 6 segments (seq 1..1001), 0 "
+	    "segments expired by retention");
+}
+
+/* Releases the compressor of ls after 200 ms. */
+static void *
+release_later(void *arg)
+{
+	usleep(200000);
+	ls_zq_hold(((struct logstore *)arg)->zq, 0);
+	return NULL;
+}
+
+/* The backlog of sealed segments waiting for compression is bounded:
+ * with LS_ZQ_MAX waiting, a seal waits until one of them is done. */
+TEST(test_backlog_bound)
+{
+	struct env e;
+	struct logstore *ls;
+	struct logstore_stats st;
+	pthread_t t;
+	int64_t t0, t1;
+	char msg[512];
+	int i;
+
+	env_init(&e);
+	if ((ls = env_open(&e)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	ls_zq_hold(ls->zq, 1);
+	for (i = 0; i < LS_ZQ_MAX; i++) {
+		CHECK_INT(append_n(ls, (uint64_t)i * 10 + 1, 10, T0), 0);
+		CHECK_INT(logstore_seal(ls), 0);
+	}
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.compress_pending, LS_ZQ_MAX);
+	CHECK_INT(append_n(ls, LS_ZQ_MAX * 10 + 1, 10, T0), 0);
+	CHECK_INT(pthread_create(&t, NULL, release_later, ls), 0);
+	t0 = time_mono_ns();
+	CHECK_INT(logstore_seal(ls), 0);
+	t1 = time_mono_ns();
+	logstore_get_stats(ls, &st);
+	CHECK(t1 - t0 >= 150 * 1000000LL);
+	CHECK(st.compressed >= 1);
+	CHECK(st.compress_pending <= LS_ZQ_MAX);
+	pthread_join(t, NULL);
+	CHECK_INT(wait_compressed(ls), 0);
+	logstore_close(ls);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 90 records in 9 segments (seq 1..90), 0 "
+	    "segments expired by retention");
+
+	/* While compression fails (here the .tmp cannot be made: a
+	 * directory has its name), the failure is told once and sealing
+	 * does not wait; the next start takes the backlog up again. */
+	env_init(&e);
+	ls = env_open(&e);
+	{
+		char path[400];
+
+		path_of(&e, "000001.seg.zst.tmp", path, sizeof(path));
+		CHECK_INT(mkdir(path, 0700), 0);
+		for (i = 0; i < LS_ZQ_MAX + 2; i++) {
+			CHECK_INT(append_n(ls, (uint64_t)i * 10 + 1, 10, T0),
+			    0);
+			CHECK_INT(logstore_seal(ls), 0);
+			if (i == 0) {
+				/* Until it failed once. */
+				t0 = time_mono_ns();
+				do {
+					usleep(1000);
+					logstore_maintain(ls, T0);
+				} while (!has_notice_quiet("log/000001.seg: "
+				    "cannot compress (I/O error: Is a "
+				    "directory); left as it is and tried "
+				    "again in a minute") &&
+				    time_mono_ns() - t0 < 10 * NS_PER_SEC);
+			}
+		}
+		logstore_get_stats(ls, &st);
+		CHECK_INT(st.compress_pending, LS_ZQ_MAX + 2);
+		CHECK_INT(st.compressed, 0);
+		logstore_close(ls);
+		CHECK_INT(rmdir(path), 0);
+	}
+	CHECK(has_notice("log/000001.seg: cannot compress (I/O error: Is a "
+	    "directory); left as it is and tried again in a minute"));
+	ls = env_open(&e);
+	CHECK_INT(append_n(ls, 101, 1, T0), 0);
+	CHECK_INT(wait_compressed(ls), 0);
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.compressed, LS_ZQ_MAX + 2);
+	logstore_close(ls);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 101 records in 11 segments (seq 1..101), 0 "
+	    "segments expired by retention");
 }
 
 /* A writer in another process appends, seals and syncs while this one
@@ -1802,8 +2510,14 @@ TEST(test_throughput)
 	t0 = time_mono_ns();
 	CHECK_INT(logstore_seal(ls), 0);
 	t1 = time_mono_ns();
+	printf("seal: %.3f s on the writer\n", (double)(t1 - t0) / 1e9);
+	t0 = time_mono_ns();
+	CHECK_INT(wait_compressed(ls), 0);
+	t1 = time_mono_ns();
 	logstore_get_stats(ls, &st);
-	printf("seal: %.3f s, %llu bytes on disk\n", (double)(t1 - t0) / 1e9,
+	printf("background compression finished %.3f s later: %llu "
+	    "segments, %llu bytes on disk\n", (double)(t1 - t0) / 1e9,
+	    (unsigned long long)st.compressed,
 	    (unsigned long long)st.disk_bytes);
 	logstore_close(ls);
 	for (i = 0; i < 1000; i++)
@@ -1862,6 +2576,13 @@ main(void)
 	RUN(test_oversized_length);
 	RUN(test_damaged_header);
 	RUN(test_interrupted_seal);
+	RUN(test_read_before_compression);
+	RUN(test_compress_after_crash);
+	RUN(test_crash_while_compressing);
+	RUN(test_tamper_uncompressed_sealed);
+	RUN(test_expiry_before_compression);
+	RUN(test_expiry_size_backlog);
+	RUN(test_backlog_bound);
 	RUN(test_concurrent_reader);
 	RUN(test_throughput);
 	nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
