@@ -3,8 +3,10 @@
 #
 #   bench/ingest.sh [N] [ROUNDS]      (defaults 1000000 and 3)
 #
-# syslog-ng's loggen sends N messages of 200 bytes as fast as the receiver
-# takes them over one TCP connection; first to `mamori server`, which
+# syslog-ng's loggen writes N messages of 200 bytes once into a file
+# (loggen paces itself at one million messages a second, which would hide
+# the receivers' speed); netcat then sends that file as fast as the
+# receiver takes it over one TCP connection: first to `mamori server`, which
 # stores them in its hash-chained log store (fsync every 50 ms), then to
 # rsyslogd writing them to a plain file (omfile, no fsync), alternating
 # for ROUNDS rounds.  A receiver's time runs from the first byte sent
@@ -19,10 +21,8 @@ ROUNDS=${2:-3}
 top=$(cd "$(dirname "$0")/.." && pwd)
 MAMORI=${MAMORI:-$top/build/mamori}
 tools=$top/build/tools/syslog-ng/usr
-loggen() {
-	SYSLOGNG_PREFIX=$tools LD_LIBRARY_PATH=$tools/lib/syslog-ng \
-	    "$tools/bin/loggen" --stream --inet --rate 100000000 \
-	    --number "$N" --size 200 127.0.0.1 "$1" >/dev/null 2>&1
+send() {
+	nc -N 127.0.0.1 "$1" < "$T/messages"
 }
 [ -x "$MAMORI" ] || { echo "build mamori first (make)"; exit 1; }
 [ -x "$tools/bin/loggen" ] || { echo "run scripts/install-deps.sh --test"; exit 1; }
@@ -34,6 +34,19 @@ trap 'rm -rf "$T"' EXIT
 export MAMORI_SEAL_KEY=$T/seal.key
 now() { date +%s.%N; }
 port() { echo $(( 30000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 )); }
+make_messages() {
+	p=$(port)
+	nc -l 127.0.0.1 "$p" > "$T/messages" &
+	ncpid=$!
+	wait_listen "$p"
+	SYSLOGNG_PREFIX=$tools LD_LIBRARY_PATH=$tools/lib/syslog-ng \
+	    "$tools/bin/loggen" --stream --inet --rate 100000000 \
+	    --number "$N" --size 200 127.0.0.1 "$p" >/dev/null 2>&1
+	wait $ncpid
+	[ "$(wc -l < "$T/messages")" -eq "$N" ] ||
+	    { echo "could not make $N messages"; exit 1; }
+}
+
 wait_listen() {
 	i=0
 	while ! ss -Hltn "sport = :$1" | grep -q . && [ $i -lt 200 ]; do
@@ -49,7 +62,7 @@ run_mamori() {
 	pid=$!
 	wait_listen "$p"
 	t0=$(now)
-	loggen "$p"
+	send "$p"
 	hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
 	kill -TERM $pid
 	wait $pid
@@ -74,7 +87,7 @@ CONF
 	pid=$!
 	wait_listen "$p"
 	t0=$(now)
-	loggen "$p"
+	send "$p"
 	lines=0
 	i=0
 	while [ $i -lt 2400 ]; do
@@ -90,6 +103,7 @@ CONF
 }
 
 echo "bench/ingest.sh: $N messages of 200 bytes over TCP, $ROUNDS rounds"
+make_messages
 ratios=""
 r=1
 while [ $r -le "$ROUNDS" ]; do
