@@ -98,11 +98,13 @@ print_text(json_t *st, int running)
 	x = json_object_get(st, "store");
 	printf("\nstore: %" JSON_INTEGER_FORMAT " records stored since start, "
 	    "next seq %" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT
-	    " segments, %" JSON_INTEGER_FORMAT " bytes on disk, %"
-	    JSON_INTEGER_FORMAT " write errors\n",
+	    " segments (%" JSON_INTEGER_FORMAT " waiting for compression), %"
+	    JSON_INTEGER_FORMAT " bytes on disk, %" JSON_INTEGER_FORMAT
+	    " write errors\n",
 	    json_integer_value(json_object_get(x, "stored")),
 	    json_integer_value(json_object_get(x, "next_seq")),
 	    json_integer_value(json_object_get(x, "segments")),
+	    json_integer_value(json_object_get(x, "compress_pending")),
 	    json_integer_value(json_object_get(x, "disk_bytes")),
 	    json_integer_value(json_object_get(x, "write_errors")));
 	x = json_object_get(st, "parsed");

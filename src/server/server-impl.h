@@ -89,6 +89,7 @@ struct server {
 	atomic_uint_fast64_t	 store_disk_bytes;
 	atomic_uint_fast64_t	 store_segments;
 	atomic_uint_fast64_t	 store_syncs;
+	atomic_uint_fast64_t	 store_compress_pending;
 	int64_t			 started_ns;
 	int			 started;
 };

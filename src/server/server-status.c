@@ -75,7 +75,7 @@ server_status_json(struct server *s)
 	    s->cfg->queue_events));
 	root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:o, s:o, "
 	    "s:{s:I, s:I, s:I, s:I}, "
-	    "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+	    "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 	    "version", MAMORI_VERSION, "pid", (int)getpid(),
 	    "hostname", s->hostname, "started", started, "updated", now,
 	    "uptime_s", (json_int_t)((t - s->started_ns) / NS_PER_SEC),
@@ -92,6 +92,8 @@ server_status_json(struct server *s)
 	    "segments", (json_int_t)atomic_load(&s->store_segments),
 	    "disk_bytes", (json_int_t)atomic_load(&s->store_disk_bytes),
 	    "syncs", (json_int_t)atomic_load(&s->store_syncs),
+	    "compress_pending",
+	    (json_int_t)atomic_load(&s->store_compress_pending),
 	    "clock_skew_reports",
 	    (json_int_t)atomic_load(&s->n.skew_reports));
 	if (root == NULL)

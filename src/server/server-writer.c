@@ -75,6 +75,7 @@ mirror_stats(struct server *s)
 	atomic_store(&s->store_disk_bytes, st.disk_bytes);
 	atomic_store(&s->store_segments, st.segments);
 	atomic_store(&s->store_syncs, st.syncs);
+	atomic_store(&s->store_compress_pending, st.compress_pending);
 }
 
 /* Appends ev, retrying while the store refuses (disk full). */
