@@ -59,6 +59,7 @@ struct server_counters {
 	atomic_uint_fast64_t stored;
 	atomic_uint_fast64_t write_errors;
 	atomic_uint_fast64_t skew_reports;
+	atomic_uint_fast64_t lost;	/* given up on at shutdown */
 };
 
 struct server {
@@ -92,6 +93,11 @@ struct server {
 	atomic_uint_fast64_t	 store_compress_pending;
 	int64_t			 started_ns;
 	int			 started;
+	atomic_int		 stopping;	/* server_stop() has begun */
+	int			 writer_gave_up;	/* writer thread only */
+	uint64_t		*unsynced;	/* per listener, appended but
+						   not yet synced (writer) */
+	uint64_t		 unsynced_total;
 };
 
 /* server-worker.c */

@@ -75,7 +75,7 @@ server_status_json(struct server *s)
 	    s->cfg->queue_events));
 	root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:o, s:o, "
 	    "s:{s:I, s:I, s:I, s:I}, "
-	    "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+	    "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 	    "version", MAMORI_VERSION, "pid", (int)getpid(),
 	    "hostname", s->hostname, "started", started, "updated", now,
 	    "uptime_s", (json_int_t)((t - s->started_ns) / NS_PER_SEC),
@@ -88,6 +88,7 @@ server_status_json(struct server *s)
 	    "store",
 	    "stored", (json_int_t)atomic_load(&s->n.stored),
 	    "write_errors", (json_int_t)atomic_load(&s->n.write_errors),
+	    "lost", (json_int_t)atomic_load(&s->n.lost),
 	    "next_seq", (json_int_t)atomic_load(&s->store_next_seq),
 	    "segments", (json_int_t)atomic_load(&s->store_segments),
 	    "disk_bytes", (json_int_t)atomic_load(&s->store_disk_bytes),

@@ -78,17 +78,47 @@ mirror_stats(struct server *s)
 	atomic_store(&s->store_compress_pending, st.compress_pending);
 }
 
-/* Appends ev, retrying while the store refuses (disk full). */
-static void
+/*
+ * While the server runs, a store that refuses (disk full) is retried for
+ * as long as it takes: nothing is dropped, the queues fill and senders
+ * wait.  Once it is told to stop, the writer retries for this long and
+ * then gives up on what it still holds, saying how much was lost, so that
+ * a stop request is honoured even on a full disk.
+ */
+#define WRITER_STOP_RETRY_NS	(10 * NS_PER_SEC)
+
+static int
+give_up(struct server *s, int64_t first_fail)
+{
+	if (!atomic_load(&s->stopping))
+		return 0;
+	if (s->writer_gave_up)
+		return 1;
+	if (time_mono_ns() - first_fail < WRITER_STOP_RETRY_NS)
+		return 0;
+	s->writer_gave_up = 1;
+	log_err("log store: still failing %d s after the stop request; "
+	    "giving up on the events not yet stored",
+	    (int)(WRITER_STOP_RETRY_NS / NS_PER_SEC));
+	return 1;
+}
+
+/* Appends ev, retrying while the store refuses (disk full).  Returns 0,
+ * or the store's error when giving up at shutdown. */
+static int
 append_one(struct server *s, struct event *ev, int *failing)
 {
-	int64_t last_log = 0;
+	int64_t last_log = 0, first_fail = time_mono_ns();
 	int rc;
 
 	while ((rc = logstore_append(s->store, ev)) != 0) {
 		int64_t now = time_mono_ns();
 
 		atomic_fetch_add(&s->n.write_errors, 1);
+		if (give_up(s, first_fail)) {
+			atomic_fetch_add(&s->n.lost, 1);
+			return rc;
+		}
 		if (last_log == 0 || now - last_log > 60 * NS_PER_SEC) {
 			log_err("log store: cannot append (%s: %s); holding "
 			    "events and retrying every second",
@@ -102,22 +132,48 @@ append_one(struct server *s, struct event *ev, int *failing)
 		log_info("log store: appending again");
 		*failing = 0;
 	}
-	atomic_fetch_add(&s->n.stored, 1);
+	/* Counted as stored once the fsync covering it succeeds. */
+	s->unsynced_total++;
 	if (ev->listener != SERVER_INTERNAL_LISTENER &&
 	    ev->listener < s->nlisteners)
-		atomic_fetch_add(&s->lstats[ev->listener]->stored, 1);
+		s->unsynced[ev->listener]++;
+	return 0;
+}
+
+/* After a sync: what was appended is stored (ok) or, when the writer gave
+ * up at shutdown, lost. */
+static void
+settle(struct server *s, int ok)
+{
+	size_t i;
+
+	if (ok)
+		atomic_fetch_add(&s->n.stored, s->unsynced_total);
+	else
+		atomic_fetch_add(&s->n.lost, s->unsynced_total);
+	s->unsynced_total = 0;
+	for (i = 0; i < s->nlisteners; i++) {
+		if (s->unsynced[i] == 0)
+			continue;
+		if (ok)
+			atomic_fetch_add(&s->lstats[i]->stored,
+			    s->unsynced[i]);
+		s->unsynced[i] = 0;
+	}
 }
 
 static int
 sync_store(struct server *s, int *failing)
 {
-	int64_t last_log = 0;
+	int64_t last_log = 0, first_fail = time_mono_ns();
 	int rc, tries = 0;
 
 	while ((rc = logstore_sync(s->store)) != 0) {
 		int64_t now = time_mono_ns();
 
 		atomic_fetch_add(&s->n.write_errors, 1);
+		if (give_up(s, first_fail))
+			return rc;
 		if (last_log == 0 || now - last_log > 60 * NS_PER_SEC) {
 			log_err("log store: sync failed (%s: %s); retrying",
 			    mamori_strerror(rc), strerror(errno));
@@ -153,15 +209,22 @@ server_writer_thread(void *arg)
 		for (i = 0; i < n; i++) {
 			struct event *ev = items[i];
 
-			append_one(s, ev, &failing);
-			if (ev->ack != NULL && acks_add(&acks, ev->ack) != 0)
+			if ((rc = append_one(s, ev, &failing)) != 0) {
+				/* Given up at shutdown: not stored, so not
+				 * acknowledged either. */
+				if (ev->ack != NULL)
+					event_ack_done(ev->ack, rc);
+			} else if (ev->ack != NULL &&
+			    acks_add(&acks, ev->ack) != 0) {
 				event_ack_done(ev->ack, MAMORI_ENOMEM);
+			}
 			event_free(ev);
 			unsynced = 1;
 		}
 		if (unsynced && (acks.n > 0 || closed ||
 		    time_mono_ns() - last_sync >= interval)) {
 			rc = sync_store(s, &failing);
+			settle(s, rc == 0);
 			acks_done(&acks, rc);
 			unsynced = 0;
 			last_sync = time_mono_ns();
@@ -178,5 +241,9 @@ server_writer_thread(void *arg)
 	acks_done(&acks, 0);
 	free(acks.v);
 	mirror_stats(s);
+	if (atomic_load(&s->n.lost) > 0)
+		log_err("log store: %llu events received could not be stored "
+		    "(write errors at shutdown) and are lost",
+		    (unsigned long long)atomic_load(&s->n.lost));
 	return NULL;
 }

@@ -118,8 +118,9 @@ bind_listeners(struct server *s, char *err, size_t errlen)
 	s->listeners = calloc(c->nlisteners + 1, sizeof(*s->listeners));
 	s->lstats = calloc(c->nlisteners + 1, sizeof(*s->lstats));
 	s->relp_stats = calloc(c->nlisteners + 1, sizeof(*s->relp_stats));
+	s->unsynced = calloc(c->nlisteners + 1, sizeof(*s->unsynced));
 	if (s->listeners == NULL || s->lstats == NULL ||
-	    s->relp_stats == NULL) {
+	    s->relp_stats == NULL || s->unsynced == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return MAMORI_ENOMEM;
 	}
@@ -380,6 +381,7 @@ server_stop(struct server *s)
 
 	if (!s->started)
 		return;
+	atomic_store(&s->stopping, 1);
 	/* Listeners first, so nothing new arrives; each takes what its
 	 * sockets already hold. */
 	for (i = 0; i < s->nlisteners; i++)
@@ -445,6 +447,7 @@ server_free(struct server *s)
 	free(s->listeners);
 	free(s->lstats);
 	free(s->relp_stats);
+	free(s->unsynced);
 	db_close(s->db);
 	logstore_close(s->store);
 	free(s->db_path);
