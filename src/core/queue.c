@@ -116,6 +116,7 @@ queue_push_many(struct queue *q, void *const *items, const size_t *sizes,
     size_t n, int wait)
 {
 	size_t done = 0, tail;
+	int closed;
 
 	pthread_mutex_lock(&q->mu);
 	while (done < n) {
@@ -143,8 +144,9 @@ queue_push_many(struct queue *q, void *const *items, const size_t *sizes,
  out:
 	if (done > 0 && q->waiting_consumers > 0)
 		pthread_cond_broadcast(&q->not_empty);
+	closed = q->closed;
 	pthread_mutex_unlock(&q->mu);
-	if (done == 0 && q->closed)
+	if (done == 0 && closed)
 		return MAMORI_ECLOSED;
 	return (int)done;
 }

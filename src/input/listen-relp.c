@@ -56,12 +56,10 @@ on_syslog(void *usr, unsigned char *hostname, unsigned char *ip,
 	struct relp_srv_ctx *s = usr;
 	struct relp_listeners *r = s->owner;
 	struct event *ev;
-	char src[EVENT_SRC_MAX];
 	int rc;
 
-	snprintf(src, sizeof(src), "%s", ip != NULL ? (char *)ip : "");
-	ev = listen_make_event(s->st, msg, len, r->max_message, 0, src,
-	    s->index, time_now_ns());
+	ev = listen_make_event(s->st, msg, len, r->max_message, 0,
+	    ip != NULL ? (const char *)ip : "", s->index, time_now_ns());
 	if (ev == NULL) {
 		/* Not acknowledged: the sender will retry. */
 		atomic_fetch_add(&s->st->errors, 1);
@@ -78,7 +76,8 @@ on_syslog(void *usr, unsigned char *hostname, unsigned char *ip,
 	if ((rc = event_ack_wait(&r->ack)) != 0) {
 		atomic_fetch_add(&s->st->errors, 1);
 		log_err("%s: message from %s not stored (%s); not "
-		    "acknowledged", s->url, src, mamori_strerror(rc));
+		    "acknowledged", s->url, ip != NULL ? (const char *)ip :
+		    "?", mamori_strerror(rc));
 		return RELP_RET_ERR_INTERNAL;
 	}
 	return RELP_RET_OK;

@@ -40,6 +40,7 @@ struct stream_conn {
 	int			 fd;
 	SSL			*ssl;
 	int			 handshaking;
+	int			 want_out;	/* EPOLLOUT is on */
 	struct syslog_framer	*fr;
 	char			 peer[EVENT_SRC_MAX];
 };
@@ -272,10 +273,13 @@ want_write(struct listener *l, struct stream_conn *c, int on)
 {
 	struct epoll_event ee;
 
+	if (c->want_out == on)
+		return;
 	memset(&ee, 0, sizeof(ee));
 	ee.events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
 	ee.data.ptr = c;
 	epoll_ctl(l->epfd, EPOLL_CTL_MOD, c->fd, &ee);
+	c->want_out = on;
 }
 
 /* Returns 0 to keep the connection, -1 after closing it. */
@@ -339,8 +343,12 @@ conn_read(struct listener *l, struct stream_conn *c, uint8_t *buf)
 			n = SSL_read(c->ssl, buf, STREAM_READSZ);
 			if (n <= 0) {
 				e = SSL_get_error(c->ssl, (int)n);
-				if (e == SSL_ERROR_WANT_READ)
+				if (e == SSL_ERROR_WANT_READ) {
+					/* A socket left writable in the
+					 * interest set would spin epoll. */
+					want_write(l, c, 0);
 					return;
+				}
 				if (e == SSL_ERROR_WANT_WRITE) {
 					want_write(l, c, 1);
 					return;
@@ -351,6 +359,7 @@ conn_read(struct listener *l, struct stream_conn *c, uint8_t *buf)
 				conn_close(l, c, NULL);
 				return;
 			}
+			want_write(l, c, 0);
 		} else {
 			n = read(c->fd, buf, STREAM_READSZ);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))

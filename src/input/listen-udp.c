@@ -76,6 +76,55 @@ count_kernel_drops(struct listener *l, uint32_t *last)
 	}
 }
 
+/*
+ * Takes one batch of datagrams from the socket into the pipeline.  While
+ * running there is no backpressure on UDP: what does not fit is dropped,
+ * and counted.  When stopping (wait set) the pipeline is still open and
+ * takes everything.  Returns the number of datagrams read, 0 when none
+ * was waiting.
+ */
+static int
+receive_batch(struct listener *l, struct udp_batch *b, int wait)
+{
+	struct event *evs[UDP_BATCH];
+	char src[EVENT_SRC_MAX];
+	int64_t now;
+	int n, i, nev = 0;
+
+	batch_reset(b);
+	n = recvmmsg(l->fd, b->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			atomic_fetch_add(&l->st.errors, 1);
+		return 0;
+	}
+	now = time_now_ns();
+	for (i = 0; i < n; i++) {
+		struct msghdr *mh = &b->msgs[i].msg_hdr;
+		struct event *ev;
+
+		listener_format_addr((struct sockaddr *)&b->addrs[i], 0, src,
+		    sizeof(src));
+		ev = listen_make_event(&l->st, b->bufs + (size_t)i * UDP_BUFSZ,
+		    b->msgs[i].msg_len, l->max_message,
+		    (mh->msg_flags & MSG_TRUNC) != 0, src, l->index, now);
+		if (ev == NULL) {
+			atomic_fetch_add(&l->st.dropped, 1);
+			continue;
+		}
+		evs[nev++] = ev;
+	}
+	l->sink.submit_many(l->sink.arg, evs, (size_t)nev,
+	    wait ? QUEUE_WAIT : QUEUE_NOWAIT);
+	for (i = 0; i < nev; i++) {
+		if (evs[i] != NULL) {
+			atomic_fetch_add(&l->st.dropped, 1);
+			event_free(evs[i]);
+		}
+	}
+	return n;
+}
+
 void *
 listen_udp_thread(void *arg)
 {
@@ -83,10 +132,7 @@ listen_udp_thread(void *arg)
 	struct udp_batch *b;
 	struct pollfd pfd[2];
 	uint32_t last_kdrops = 0;
-	struct event *evs[UDP_BATCH];
-	int64_t now;
-	int bufsz = 8 << 20, n, i, nev;
-	char src[EVENT_SRC_MAX];
+	int bufsz = 8 << 20;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
 	    (b->bufs = malloc((size_t)UDP_BATCH * UDP_BUFSZ)) == NULL) {
@@ -110,40 +156,16 @@ listen_udp_thread(void *arg)
 		count_kernel_drops(l, &last_kdrops);
 		if (pfd[1].revents & POLLIN)
 			break;
-		batch_reset(b);
-		n = recvmmsg(l->fd, b->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				atomic_fetch_add(&l->st.errors, 1);
-			continue;
-		}
-		now = time_now_ns();
-		nev = 0;
-		for (i = 0; i < n; i++) {
-			struct msghdr *mh = &b->msgs[i].msg_hdr;
-			struct event *ev;
+		receive_batch(l, b, 0);
+	}
+	/* Stopping: the datagrams the kernel already holds were received
+	 * before the stop; store them (bounded: at most what the socket
+	 * buffer holds plus what arrives meanwhile). */
+	{
+		int rounds = 0;
 
-			listener_format_addr((struct sockaddr *)&b->addrs[i],
-			    0, src, sizeof(src));
-			ev = listen_make_event(&l->st, b->bufs +
-			    (size_t)i * UDP_BUFSZ, b->msgs[i].msg_len,
-			    l->max_message, (mh->msg_flags & MSG_TRUNC) != 0,
-			    src, l->index, now);
-			if (ev == NULL) {
-				atomic_fetch_add(&l->st.dropped, 1);
-				continue;
-			}
-			evs[nev++] = ev;
-		}
-		/* No backpressure on UDP: what does not fit is dropped, and
-		 * counted. */
-		l->sink.submit_many(l->sink.arg, evs, nev, QUEUE_NOWAIT);
-		for (i = 0; i < nev; i++) {
-			if (evs[i] != NULL) {
-				atomic_fetch_add(&l->st.dropped, 1);
-				event_free(evs[i]);
-			}
-		}
+		while (receive_batch(l, b, 1) > 0 && ++rounds < 4096)
+			;
 	}
 	count_kernel_drops(l, &last_kdrops);
 	free(b->bufs);

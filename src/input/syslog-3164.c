@@ -430,6 +430,17 @@ looks_tag(const uint8_t *p, size_t pos, size_t end)
 	    memchr(p + pos, '[', end - pos) != NULL);
 }
 
+static int
+host_printable(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x21 || p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 int
 syslog_parse_3164(struct event *ev, const struct syslog_parse_opts *o)
 {
@@ -511,6 +522,13 @@ syslog_parse_3164(struct event *ev, const struct syslog_parse_opts *o)
 		flags |= EVENT_F_KERNEL;
 	if (have_ts)
 		flags |= convert_time(ev, &t, o, &ts_ns, &tz);
+
+	/* A host name is printable US-ASCII (RFC 5424's HOSTNAME; RFC 3164
+	 * allows less).  Anything else, control bytes or NUL included, is
+	 * not taken as the host: the sender's address stands in, and the
+	 * bytes stay in the raw message. */
+	if (host.len > 0 && !host_printable(p + host.off, host.len))
+		memset(&host, 0, sizeof(host));
 
 	/* It is RFC 3164: from here on, only commit. */
 	ev->format = EVENT_FMT_3164;

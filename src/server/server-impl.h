@@ -49,6 +49,8 @@ struct worker {
 	size_t		 nhosts;
 	uint64_t	 untracked;	/* hosts beyond HOST_MAX_PER_WORKER */
 	int64_t		 last_sweep_ns;
+	struct event	**reports;	/* clock-skew events to queue */
+	size_t		 nreports, capreports;
 };
 
 struct server_counters {

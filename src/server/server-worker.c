@@ -81,11 +81,38 @@ skew_report(struct worker *w, struct host_entry *h, int64_t offset_ns,
 	    sd, text)) == NULL)
 		return;
 	ev->listener = SERVER_INTERNAL_LISTENER;
+	/* Queued after w->mu is released: waiting on a full writer queue
+	 * while holding it would block the main thread's status save. */
+	if (w->nreports == w->capreports) {
+		size_t cap = w->capreports ? w->capreports * 2 : 16;
+		struct event **v = realloc(w->reports, cap * sizeof(*v));
+
+		if (v == NULL) {
+			event_free(ev);
+			return;
+		}
+		w->reports = v;
+		w->capreports = cap;
+	}
+	w->reports[w->nreports++] = ev;
 	atomic_fetch_add(&s->n.internal, 1);
 	atomic_fetch_add(&s->n.skew_reports, 1);
-	if (queue_push(s->outq, ev, sizeof(*ev) + ev->data_cap,
-	    QUEUE_WAIT) != 0)
-		event_free(ev);
+}
+
+/* Queues the reports made under w->mu; called without it. */
+static void
+flush_reports(struct worker *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nreports; i++) {
+		struct event *ev = w->reports[i];
+
+		if (queue_push(w->srv->outq, ev, sizeof(*ev) + ev->data_cap,
+		    QUEUE_WAIT) != 0)
+			event_free(ev);
+	}
+	w->nreports = 0;
 }
 
 static int
@@ -224,6 +251,7 @@ server_worker_thread(void *arg)
 		if (time_now_ns() - w->last_sweep_ns > NS_PER_SEC)
 			sweep(w, time_now_ns());
 		pthread_mutex_unlock(&w->mu);
+		flush_reports(w);
 		/* The writer queue is the stage's only exit; it closes
 		 * after every worker has finished, so this takes all. */
 		if (n > 0 && (rc = queue_push_many(s->outq, items, sizes,

@@ -11,6 +11,7 @@
  * batch: the queues fill, TCP/TLS/RELP senders are made to wait and UDP
  * drops are counted.  Nothing is acknowledged that is not stored.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,16 @@ append_one(struct server *s, struct event *ev, int *failing)
 		int64_t now = time_mono_ns();
 
 		atomic_fetch_add(&s->n.write_errors, 1);
+		if (rc == MAMORI_ETOOBIG || rc == MAMORI_EINVAL) {
+			/* This event can never be stored (larger than a
+			 * record may be): retrying would stall everything
+			 * behind it. */
+			log_err("log store: event from %s cannot be stored "
+			    "(%s, %u bytes); counted as lost", ev->src,
+			    mamori_strerror(rc), ev->data_len);
+			atomic_fetch_add(&s->n.lost, 1);
+			return rc;
+		}
 		if (give_up(s, first_fail)) {
 			atomic_fetch_add(&s->n.lost, 1);
 			return rc;
@@ -166,7 +177,7 @@ static int
 sync_store(struct server *s, int *failing)
 {
 	int64_t last_log = 0, first_fail = time_mono_ns();
-	int rc, tries = 0;
+	int rc;
 
 	while ((rc = logstore_sync(s->store)) != 0) {
 		int64_t now = time_mono_ns();
@@ -180,8 +191,6 @@ sync_store(struct server *s, int *failing)
 			last_log = now;
 		}
 		*failing = 1;
-		if (++tries > 3600)
-			return rc;
 		sleep_ms(1000);
 	}
 	return 0;
@@ -238,7 +247,9 @@ server_writer_thread(void *arg)
 		}
 		mirror_stats(s);
 	}
-	acks_done(&acks, 0);
+	/* Every batch with acks was synced (and its acks settled) before
+	 * the loop ended. */
+	assert(acks.n == 0);
 	free(acks.v);
 	mirror_stats(s);
 	if (atomic_load(&s->n.lost) > 0)

@@ -308,16 +308,18 @@ int
 server_start(struct server *s, char *err, size_t errlen)
 {
 	size_t i;
-	int w;
+	int w, rc;
 
-	if (pthread_create(&s->writer, NULL, server_writer_thread, s) != 0)
+	if ((rc = pthread_create(&s->writer, NULL, server_writer_thread,
+	    s)) != 0)
 		goto fail;
 	s->writer_running = 1;
 	for (w = 0; w < s->nworkers; w++) {
-		if (pthread_create(&s->workers[w].thread, NULL,
-		    server_worker_thread, &s->workers[w]) != 0)
+		if ((rc = pthread_create(&s->workers[w].thread, NULL,
+		    server_worker_thread, &s->workers[w])) != 0)
 			goto fail;
 	}
+	rc = EAGAIN;
 	for (i = 0; i < s->nlisteners; i++)
 		if (s->listeners[i] != NULL &&
 		    listener_start(s->listeners[i]) != 0)
@@ -333,7 +335,7 @@ server_start(struct server *s, char *err, size_t errlen)
 	}
 	return 0;
  fail:
-	snprintf(err, errlen, "cannot start threads: %s", strerror(errno));
+	snprintf(err, errlen, "cannot start threads: %s", strerror(rc));
 	s->started = 1;
 	server_stop(s);
 	return MAMORI_ESYS;
@@ -435,6 +437,7 @@ server_free(struct server *s)
 			queue_free(wk->q);
 		}
 		pthread_mutex_destroy(&wk->mu);
+		free(wk->reports);
 	}
 	if (s->outq != NULL) {
 		void *ev;

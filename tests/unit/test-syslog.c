@@ -845,6 +845,24 @@ TEST(t3164_year)
 	event_free(ev);
 }
 
+/* A host name with control bytes is not taken as the host: it would reach
+ * terminals (mamori status, the stats line) and compare wrongly. */
+TEST(t3164_host_not_printable)
+{
+	struct event *ev;
+
+	ev = parse("<13>Nov 28 13:00:00 ev\033Oil sshd[1]: hello");
+	CHECK_INT(ev->format, EVENT_FMT_3164);
+	CHECK_INT(ev->flags & EVENT_F_HOST_FROM_SRC, EVENT_F_HOST_FROM_SRC);
+	CHECK_FIELD(ev, host, "192.0.2.7");
+	CHECK_FIELD(ev, app, "sshd");
+	CHECK_FIELD(ev, msg, "hello");
+	event_free(ev);
+	ev = parse("<13>Nov 28 13:00:00 h\x7fst sshd[1]: hello");
+	CHECK_FIELD(ev, host, "192.0.2.7");
+	event_free(ev);
+}
+
 /* A year-less time takes the receive time's year unless that puts it more
  * than 31 days ahead (last year's) or it is within a day ahead in the
  * next year. */
@@ -1829,6 +1847,7 @@ main(void)
 	RUN(t3164_rfc3339);
 	RUN(t3164_year);
 	RUN(t3164_new_year);
+	RUN(t3164_host_not_printable);
 	RUN(t3164_local_zone);
 	RUN(t3164_cisco);
 	RUN(t3164_asa);
