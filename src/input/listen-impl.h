@@ -36,6 +36,8 @@ struct listener {
 	struct event		*batch[LISTEN_BATCH];
 	size_t			 nbatch;
 	int64_t			 now_ns;	/* receive time of that read */
+	uint64_t		 refused;	/* connections refused */
+	int64_t			 refused_logged_ns;
 };
 
 /* Submits l->batch (waiting while the pipeline is full); what cannot be

@@ -34,6 +34,9 @@
 #define STREAM_READSZ		65536
 #define STREAM_MAX_CONNS	4096
 #define STREAM_READS_PER_WAKE	16	/* fairness between connections */
+/* A TLS client that has not finished its handshake by then is closed, so
+ * idle half-open connections cannot use up STREAM_MAX_CONNS. */
+#define STREAM_HANDSHAKE_NS	(30 * NS_PER_SEC)
 
 struct stream_conn {
 	struct stream_conn	*prev, *next;
@@ -41,6 +44,7 @@ struct stream_conn {
 	SSL			*ssl;
 	int			 handshaking;
 	int			 want_out;	/* EPOLLOUT is on */
+	int64_t			 accepted_ns;	/* monotonic */
 	struct syslog_framer	*fr;
 	char			 peer[EVENT_SRC_MAX];
 };
@@ -227,13 +231,26 @@ do_accept(struct listener *l)
 		}
 		if (l->nconns >= STREAM_MAX_CONNS ||
 		    (c = calloc(1, sizeof(*c))) == NULL) {
+			int64_t now = time_mono_ns();
+
 			atomic_fetch_add(&l->st.errors, 1);
-			log_warn("%s: too many connections; refusing one",
-			    l->conf.url);
+			l->refused++;
+			/* At most once a minute: a flood must not flood the
+			 * server's own log too. */
+			if (l->refused_logged_ns == 0 ||
+			    now - l->refused_logged_ns > 60 * NS_PER_SEC) {
+				log_warn("%s: %s; %llu connections refused so "
+				    "far", l->conf.url,
+				    l->nconns >= STREAM_MAX_CONNS ?
+				    "too many connections" : "out of memory",
+				    (unsigned long long)l->refused);
+				l->refused_logged_ns = now;
+			}
 			close(fd);
 			continue;
 		}
 		c->fd = fd;
+		c->accepted_ns = time_mono_ns();
 		listener_format_addr((struct sockaddr *)&ss, 0, c->peer,
 		    sizeof(c->peer));
 		if ((c->fr = syslog_framer_new(l->max_message)) == NULL)
@@ -379,6 +396,23 @@ conn_read(struct listener *l, struct stream_conn *c, uint8_t *buf)
 	}
 }
 
+/* Closes TLS connections still handshaking after STREAM_HANDSHAKE_NS. */
+static void
+sweep_handshakes(struct listener *l)
+{
+	struct stream_conn *c, *next;
+	int64_t now = time_mono_ns();
+
+	for (c = l->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->handshaking &&
+		    now - c->accepted_ns > STREAM_HANDSHAKE_NS) {
+			atomic_fetch_add(&l->st.errors, 1);
+			conn_close(l, c, "TLS handshake not finished in 30 s");
+		}
+	}
+}
+
 void *
 listen_stream_thread(void *arg)
 {
@@ -392,7 +426,10 @@ listen_stream_thread(void *arg)
 		return NULL;
 	}
 	while (!atomic_load(&l->stopping)) {
-		n = epoll_wait(l->epfd, evs, 64, -1);
+		n = epoll_wait(l->epfd, evs, 64,
+		    l->ssl_ctx != NULL ? 5000 : -1);
+		if (l->ssl_ctx != NULL)
+			sweep_handshakes(l);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -22,7 +22,8 @@
 struct host_entry {
 	struct host_entry *next;
 	char		 name[256];
-	char		 src[64];
+	char		 src[64];		/* address, no port */
+	char		 last_src[EVENT_SRC_MAX];	/* as received */
 	int64_t		 first_seen_ns;
 	int64_t		 last_seen_ns;
 	uint64_t	 messages;	/* since last saved to mamori.db */

@@ -188,11 +188,14 @@ track_host(struct worker *w, const struct event *ev)
 	if (h->first_seen_ns == 0)
 		h->first_seen_ns = ev->recv_ns;
 	h->last_seen_ns = ev->recv_ns;
-	snprintf(h->src, sizeof(h->src), "%s", ev->src);
-	/* Sender address without the port: hosts send from many ports. */
-	{
-		char *colon = strrchr(h->src, ':');
+	/* The sender address without the port (hosts send from many
+	 * ports); formatted only when it changes, not per message. */
+	if (strncmp(h->last_src, ev->src, sizeof(h->last_src)) != 0) {
+		char *colon;
 
+		snprintf(h->last_src, sizeof(h->last_src), "%s", ev->src);
+		snprintf(h->src, sizeof(h->src), "%s", ev->src);
+		colon = strrchr(h->src, ':');
 		if (colon != NULL && (h->src[0] == '[' ||
 		    strchr(h->src, ':') == colon))
 			*colon = '\0';
