@@ -70,17 +70,19 @@ print_text(json_t *st, int running)
 	printf("started %s, snapshot %s\n",
 	    json_string_value(json_object_get(st, "started")),
 	    json_string_value(json_object_get(st, "updated")));
-	printf("\n%-32s %10s %10s %8s %9s %7s %6s\n", "LISTENER", "RECEIVED",
-	    "STORED", "DROPPED", "TRUNCATED", "ACTIVE", "ERRORS");
+	printf("\n%-32s %10s %10s %8s %6s %9s %7s %6s\n", "LISTENER",
+	    "RECEIVED", "STORED", "DROPPED", "LOST", "TRUNCATED", "ACTIVE",
+	    "ERRORS");
 	json_array_foreach(json_object_get(st, "listeners"), i, v) {
 		printf("%-32s %10" JSON_INTEGER_FORMAT " %10"
-		    JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT " %9"
-		    JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %6"
-		    JSON_INTEGER_FORMAT "\n",
+		    JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT " %6"
+		    JSON_INTEGER_FORMAT " %9" JSON_INTEGER_FORMAT " %7"
+		    JSON_INTEGER_FORMAT " %6" JSON_INTEGER_FORMAT "\n",
 		    json_string_value(json_object_get(v, "url")),
 		    json_integer_value(json_object_get(v, "received")),
 		    json_integer_value(json_object_get(v, "stored")),
 		    json_integer_value(json_object_get(v, "dropped")),
+		    json_integer_value(json_object_get(v, "lost")),
 		    json_integer_value(json_object_get(v, "truncated")),
 		    json_integer_value(json_object_get(v, "active")),
 		    json_integer_value(json_object_get(v, "errors")));

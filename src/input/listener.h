@@ -43,6 +43,7 @@ struct listener_stats {
 	atomic_uint_fast64_t dropped;	/* UDP: pipeline full; kernel drops */
 	atomic_uint_fast64_t truncated;	/* cut at max_message */
 	atomic_uint_fast64_t stored;	/* written to the store (by writer) */
+	atomic_uint_fast64_t lost;	/* could not be stored (by writer) */
 	atomic_uint_fast64_t connections; /* streams accepted */
 	atomic_uint_fast64_t active;	/* streams open now */
 	atomic_uint_fast64_t errors;	/* read, TLS or protocol errors */

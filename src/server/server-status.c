@@ -27,11 +27,12 @@ listener_json(struct server *s, size_t i)
 	    listener_bound(s->listeners[i]) : "";
 
 	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I}",
+	    "s:I, s:I}",
 	    "url", c->url, "proto", config_proto_name(c->proto),
 	    "bound", bound,
 	    "received", (json_int_t)atomic_load(&st->received),
 	    "stored", (json_int_t)atomic_load(&st->stored),
+	    "lost", (json_int_t)atomic_load(&st->lost),
 	    "dropped", (json_int_t)atomic_load(&st->dropped),
 	    "truncated", (json_int_t)atomic_load(&st->truncated),
 	    "bytes", (json_int_t)atomic_load(&st->bytes),
@@ -142,10 +143,11 @@ server_stats_line(struct server *s)
 		struct listener_stats *st = s->lstats[i];
 
 		ADD(" %s received=%" PRIuFAST64 " stored=%" PRIuFAST64
-		    " dropped=%" PRIuFAST64 " truncated=%" PRIuFAST64 ";",
+		    " dropped=%" PRIuFAST64 " lost=%" PRIuFAST64
+		    " truncated=%" PRIuFAST64 ";",
 		    s->cfg->listeners[i].url, atomic_load(&st->received),
 		    atomic_load(&st->stored), atomic_load(&st->dropped),
-		    atomic_load(&st->truncated));
+		    atomic_load(&st->lost), atomic_load(&st->truncated));
 	}
 	ADD(" queues");
 	for (w = 0; w < s->nworkers; w++) {

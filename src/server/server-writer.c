@@ -104,6 +104,15 @@ give_up(struct server *s, int64_t first_fail)
 	return 1;
 }
 
+static void
+count_lost(struct server *s, const struct event *ev)
+{
+	atomic_fetch_add(&s->n.lost, 1);
+	if (ev->listener != SERVER_INTERNAL_LISTENER &&
+	    ev->listener < s->nlisteners)
+		atomic_fetch_add(&s->lstats[ev->listener]->lost, 1);
+}
+
 /* Appends ev, retrying while the store refuses (disk full).  Returns 0,
  * or the store's error when giving up at shutdown. */
 static int
@@ -123,11 +132,11 @@ append_one(struct server *s, struct event *ev, int *failing)
 			log_err("log store: event from %s cannot be stored "
 			    "(%s, %u bytes); counted as lost", ev->src,
 			    mamori_strerror(rc), ev->data_len);
-			atomic_fetch_add(&s->n.lost, 1);
+			count_lost(s, ev);
 			return rc;
 		}
 		if (give_up(s, first_fail)) {
-			atomic_fetch_add(&s->n.lost, 1);
+			count_lost(s, ev);
 			return rc;
 		}
 		if (last_log == 0 || now - last_log > 60 * NS_PER_SEC) {
@@ -168,6 +177,9 @@ settle(struct server *s, int ok)
 			continue;
 		if (ok)
 			atomic_fetch_add(&s->lstats[i]->stored,
+			    s->unsynced[i]);
+		else
+			atomic_fetch_add(&s->lstats[i]->lost,
 			    s->unsynced[i]);
 		s->unsynced[i] = 0;
 	}

@@ -86,6 +86,8 @@ lost=$(sed -n 's/.*log store: \([0-9]*\) events received could not be stored.*/\
     "$SERVER_LOG")
 echo "second run: received $recv stored $stored lost $lost"
 check "received = stored + lost" "$recv" $((stored + lost))
+check "listener's lost count" \
+    "$(echo "$line" | sed -n 's/.* lost=\([0-9]*\) .*/\1/p')" "$lost"
 [ "${lost:-0}" -gt 0 ] && pass || fail "nothing lost although the disk stayed full"
 check "what was stored is there" "$(search --count 'disk full test message')" \
     $((sent + stored))
