@@ -34,6 +34,11 @@ struct udp_batch {
 	struct mmsghdr		msgs[UDP_BATCH];
 	struct iovec		iov[UDP_BATCH];
 	struct sockaddr_storage	addrs[UDP_BATCH];
+	/* The last sender's address and its text: a burst usually comes
+	 * from one host, so inet_ntop runs once per change of sender. */
+	struct sockaddr_storage	prev;
+	socklen_t		prevlen;
+	char			prevsrc[EVENT_SRC_MAX];
 	uint8_t			*bufs;
 };
 
@@ -87,7 +92,6 @@ static int
 receive_batch(struct listener *l, struct udp_batch *b, int wait)
 {
 	struct event *evs[UDP_BATCH];
-	char src[EVENT_SRC_MAX];
 	int64_t now;
 	int n, i, nev = 0;
 
@@ -103,11 +107,17 @@ receive_batch(struct listener *l, struct udp_batch *b, int wait)
 		struct msghdr *mh = &b->msgs[i].msg_hdr;
 		struct event *ev;
 
-		listener_format_addr((struct sockaddr *)&b->addrs[i], 0, src,
-		    sizeof(src));
+		if (mh->msg_namelen != b->prevlen ||
+		    memcmp(&b->addrs[i], &b->prev, mh->msg_namelen) != 0) {
+			listener_format_addr((struct sockaddr *)&b->addrs[i],
+			    0, b->prevsrc, sizeof(b->prevsrc));
+			memcpy(&b->prev, &b->addrs[i], mh->msg_namelen);
+			b->prevlen = mh->msg_namelen;
+		}
 		ev = listen_make_event(&l->st, b->bufs + (size_t)i * UDP_BUFSZ,
 		    b->msgs[i].msg_len, l->max_message,
-		    (mh->msg_flags & MSG_TRUNC) != 0, src, l->index, now);
+		    (mh->msg_flags & MSG_TRUNC) != 0, b->prevsrc, l->index,
+		    now);
 		if (ev == NULL) {
 			atomic_fetch_add(&l->st.dropped, 1);
 			continue;
