@@ -45,8 +45,11 @@
 #define LS_REC_TRAILER_LEN	(LS_HASH_LEN + 4)
 #define LS_REC_MIN		(LS_REC_HDR_LEN + LS_REC_TRAILER_LEN)
 /* No record is longer: a corrupted length never makes a reader allocate
- * more than this (events are at most 64 KiB plus derived strings). */
-#define LS_REC_MAX		(16u << 20)
+ * more than this.  It holds the largest message input.max_message_size
+ * allows (16 MiB) with room to spare for the record's header, the
+ * sender address and derived strings, so no message the server accepted
+ * is refused by the store. */
+#define LS_REC_MAX		((16u << 20) + (64u << 10))
 /* Fixed part of an event body, before the sender address and data. */
 #define LS_EVENT_FIXED		84
 /* Body of an expiry record. */
