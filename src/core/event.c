@@ -96,6 +96,29 @@ event_new_internal(int64_t now_ns, const char *host, int severity,
 	return ev;
 }
 
+const char *
+event_src_addr(const char *src, size_t *len)
+{
+	const char *colon;
+	size_t n = strnlen(src, EVENT_SRC_MAX);
+
+	if (n > 0 && src[0] == '[') {
+		const char *rb = memchr(src, ']', n);
+
+		/* "[2001:db8::1]:514": the part in brackets. */
+		*len = rb != NULL ? (size_t)(rb - src - 1) : n - 1;
+		return src + 1;
+	}
+	if ((colon = memchr(src, ':', n)) != NULL &&
+	    memchr(colon + 1, ':', n - (size_t)(colon + 1 - src)) == NULL) {
+		/* "192.0.2.1:514"; a bare IPv6 address has more colons. */
+		*len = (size_t)(colon - src);
+		return src;
+	}
+	*len = n;
+	return src;
+}
+
 char *
 event_sd_escape(const char *s, size_t len, char *buf, size_t buflen)
 {

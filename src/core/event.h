@@ -106,6 +106,14 @@ struct event *event_new_internal(int64_t now_ns, const char *host,
  */
 char *event_sd_escape(const char *s, size_t len, char *buf, size_t buflen);
 
+/*
+ * Finds the address in a sender text as listeners write it ("192.0.2.1:514",
+ * "[2001:db8::1]:514", or an address alone): sets *len and returns a
+ * pointer into src.  Hosts send from many ports; the address is what
+ * names them.
+ */
+const char *event_src_addr(const char *src, size_t *len);
+
 /* Names of facilities and severities ("auth", "err"); NULL if out of range. */
 const char *event_facility_name(int facility);
 const char *event_severity_name(int severity);

@@ -165,20 +165,9 @@ syslog_rfc3339_parse(const uint8_t *p, size_t len, int zone_optional,
 int
 syslog_host_from_src(struct event *ev)
 {
-	const char *s = ev->src, *colon;
-	size_t len = strnlen(ev->src, sizeof(ev->src));
+	size_t len;
+	const char *s = event_src_addr(ev->src, &len);
 
-	if (len > 0 && s[0] == '[') {
-		const char *rb = memchr(s, ']', len);
-
-		/* "[2001:db8::1]:514": the part in brackets. */
-		s++;
-		len = rb != NULL ? (size_t)(rb - s) : len - 1;
-	} else if ((colon = memchr(s, ':', len)) != NULL &&
-	    memchr(colon + 1, ':', len - (size_t)(colon + 1 - s)) == NULL) {
-		/* "192.0.2.1:514"; a bare IPv6 address has more colons. */
-		len = (size_t)(colon - s);
-	}
 	if (len == 0)
 		return MAMORI_ENOTFOUND;
 	return event_add_string(ev, &ev->host, s, len);

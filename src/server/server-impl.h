@@ -105,6 +105,8 @@ struct server {
 
 /* server-worker.c */
 void *server_worker_thread(void *arg);
+/* FNV-1a of s[0..len): host table buckets and worker partitions. */
+uint32_t server_hash(const char *s, size_t len);
 /* Moves the hosts' new counts into out (allocated; caller frees) and
  * clears them.  Returns the number of entries. */
 size_t server_worker_take_hosts(struct worker *w, struct db_host **out);

@@ -20,8 +20,8 @@
 
 #define WORKER_BATCH	256
 
-static uint32_t
-hash_str(const char *s, size_t len)
+uint32_t
+server_hash(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u;	/* FNV-1a */
 	size_t i;
@@ -41,7 +41,7 @@ host_lookup(struct worker *w, const char *name, size_t len)
 
 	if (len > sizeof(h->name) - 1)
 		len = sizeof(h->name) - 1;
-	b = hash_str(name, len) % HOST_BUCKETS;
+	b = server_hash(name, len) % HOST_BUCKETS;
 	for (h = w->hosts[b]; h != NULL; h = h->next)
 		if (strncmp(h->name, name, len) == 0 && h->name[len] == '\0')
 			return h;
@@ -191,21 +191,11 @@ track_host(struct worker *w, const struct event *ev)
 	/* The sender address without the port (hosts send from many
 	 * ports); formatted only when it changes, not per message. */
 	if (strncmp(h->last_src, ev->src, sizeof(h->last_src)) != 0) {
-		char *colon;
+		size_t len;
+		const char *addr = event_src_addr(ev->src, &len);
 
 		snprintf(h->last_src, sizeof(h->last_src), "%s", ev->src);
-		snprintf(h->src, sizeof(h->src), "%s", ev->src);
-		colon = strrchr(h->src, ':');
-		if (colon != NULL && (h->src[0] == '[' ||
-		    strchr(h->src, ':') == colon))
-			*colon = '\0';
-		if (h->src[0] == '[') {
-			size_t l = strlen(h->src);
-
-			memmove(h->src, h->src + 1, l);
-			if (l > 1 && h->src[l - 2] == ']')
-				h->src[l - 2] = '\0';
-		}
+		snprintf(h->src, sizeof(h->src), "%.*s", (int)len, addr);
 	}
 	h->messages++;
 	h->dirty = 1;

@@ -20,23 +20,15 @@
 
 #define STATUS_EVERY_NS	(5 * NS_PER_SEC)
 
+/* The worker for a sender: by its address without the port, so a host
+ * reconnecting from another port stays on the same worker. */
 static uint32_t
 partition(const char *src)
 {
-	uint32_t h = 2166136261u;
-	const char *p;
+	size_t len;
+	const char *addr = event_src_addr(src, &len);
 
-	/* The address without the port: a host reconnecting from another
-	 * port stays on the same worker. */
-	for (p = src; *p != '\0'; p++) {
-		if (*p == ':' && strchr(p + 1, ':') == NULL && src[0] != '[')
-			break;
-		if (*p == ']')
-			break;
-		h ^= (uint8_t)*p;
-		h *= 16777619u;
-	}
-	return h;
+	return server_hash(addr, len);
 }
 
 static int

@@ -308,6 +308,25 @@ TEST(event_basics)
 	CHECK(event_facility_name(24) == NULL);
 }
 
+TEST(event_src_address)
+{
+	const char *a;
+	size_t len;
+
+	a = event_src_addr("192.0.2.1:514", &len);
+	CHECK_MEM(a, len, "192.0.2.1");
+	a = event_src_addr("[2001:db8::1]:514", &len);
+	CHECK_MEM(a, len, "2001:db8::1");
+	a = event_src_addr("2001:db8::1", &len);
+	CHECK_MEM(a, len, "2001:db8::1");
+	a = event_src_addr("192.0.2.1", &len);
+	CHECK_MEM(a, len, "192.0.2.1");
+	a = event_src_addr("[::1", &len);
+	CHECK_MEM(a, len, "::1");
+	a = event_src_addr("", &len);
+	CHECK_INT(len, 0);
+}
+
 int
 main(void)
 {
@@ -320,5 +339,6 @@ main(void)
 	RUN(time_format);
 	RUN(time_parse);
 	RUN(event_basics);
+	RUN(event_src_address);
 	return test_summary();
 }
