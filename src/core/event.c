@@ -4,6 +4,7 @@
  * One allocation per event: the header and its data area together, so a
  * queue hand-off moves one pointer and freeing is one call.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,32 +14,119 @@
 #include "core/event.h"
 #include "core/timeutil.h"
 
-struct event *
-event_new(const uint8_t *raw, size_t len, size_t extra)
+/* Fills a new event's header and copies raw into it. */
+static struct event *
+event_init(struct event *ev, struct event_block *blk, const uint8_t *raw,
+    size_t len, size_t extra)
 {
-	struct event *ev;
-	size_t cap;
-
-	if (len > UINT32_MAX / 2 || extra > UINT32_MAX / 2)
-		return NULL;
-	cap = len + extra;
-	if ((ev = malloc(sizeof(*ev) + cap)) == NULL)
-		return NULL;
 	memset(ev, 0, sizeof(*ev));
+	ev->blk = blk;
 	ev->facility = -1;
 	ev->severity = -1;
 	if (len > 0)
 		memcpy(ev->data, raw, len);
 	ev->raw_len = (uint32_t)len;
 	ev->data_len = (uint32_t)len;
-	ev->data_cap = (uint32_t)cap;
+	ev->data_cap = (uint32_t)(len + extra);
 	return ev;
+}
+
+struct event *
+event_new(const uint8_t *raw, size_t len, size_t extra)
+{
+	struct event *ev;
+
+	if (len > UINT32_MAX / 2 || extra > UINT32_MAX / 2)
+		return NULL;
+	if ((ev = malloc(sizeof(*ev) + len + extra)) == NULL)
+		return NULL;
+	return event_init(ev, NULL, raw, len, extra);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define EVENT_NO_SLAB 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EVENT_NO_SLAB 1
+#endif
+#endif
+
+#define SLAB_BLOCK	(64 * 1024)
+#define SLAB_ALIGN	16
+/* Events larger than this are malloc()ed on their own. */
+#define SLAB_MAX_EVENT	(SLAB_BLOCK / 4)
+/*
+ * A block's count starts at SLAB_BIAS; each free takes one off; when its
+ * owner moves on it takes off SLAB_BIAS less the number of events it
+ * carved.  Whichever brings the count to zero frees the block, and no
+ * free can do so while the owner still carves (each block holds far
+ * fewer than SLAB_BIAS events).
+ */
+#define SLAB_BIAS	((size_t)1 << 30)
+
+struct event_block {
+	atomic_size_t	 refs;
+	size_t		 cap;
+	_Alignas(SLAB_ALIGN) uint8_t mem[];
+};
+
+static void
+block_put(struct event_block *b, size_t n)
+{
+	if (atomic_fetch_sub_explicit(&b->refs, n,
+	    memory_order_acq_rel) == n)
+		free(b);
 }
 
 void
 event_free(struct event *ev)
 {
-	free(ev);
+	if (ev == NULL)
+		return;
+	if (ev->blk != NULL)
+		block_put(ev->blk, 1);
+	else
+		free(ev);
+}
+
+void
+event_slab_release(struct event_slab *s)
+{
+	if (s->cur != NULL)
+		block_put(s->cur, SLAB_BIAS - s->nev);
+	s->cur = NULL;
+	s->used = s->nev = 0;
+}
+
+struct event *
+event_slab_new(struct event_slab *s, const uint8_t *raw, size_t len,
+    size_t extra)
+{
+	struct event *ev;
+	size_t need;
+
+#ifdef EVENT_NO_SLAB
+	(void)s;
+	return event_new(raw, len, extra);
+#endif
+	if (len > SLAB_MAX_EVENT || extra > SLAB_MAX_EVENT ||
+	    (need = sizeof(*ev) + len + extra) > SLAB_MAX_EVENT)
+		return event_new(raw, len, extra);
+	need = (need + SLAB_ALIGN - 1) & ~(size_t)(SLAB_ALIGN - 1);
+	if (s->cur == NULL || s->cur->cap - s->used < need) {
+		struct event_block *b;
+
+		if ((b = malloc(sizeof(*b) + SLAB_BLOCK)) == NULL)
+			return NULL;
+		atomic_init(&b->refs, SLAB_BIAS);
+		b->cap = SLAB_BLOCK;
+		event_slab_release(s);
+		s->cur = b;
+	}
+	ev = (struct event *)(void *)(s->cur->mem + s->used);
+	s->used += need;
+	s->nev++;
+	return event_init(ev, s->cur, raw, len, extra);
 }
 
 int

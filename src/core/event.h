@@ -44,6 +44,7 @@ struct event_field {
 };
 
 struct event_ack;
+struct event_block;
 
 struct event {
 	uint64_t	seq;		/* store sequence, set by the writer */
@@ -54,11 +55,13 @@ struct event {
 	uint8_t		format;		/* enum event_format */
 	int8_t		facility;	/* 0..23, -1 when absent */
 	int8_t		severity;	/* 0..7, -1 when absent */
-	uint8_t		pad_;
+	uint8_t		body_hashed;	/* body_hash holds the store's digest */
 	uint32_t	flags;		/* EVENT_F_* */
 	struct event_field host, app, procid, msgid, sd, msg;
 	char		src[EVENT_SRC_MAX];	/* sender address, text */
 	struct event_ack *ack;		/* signalled once stored; may be NULL */
+	struct event_block *blk;	/* slab block holding it, or NULL */
+	uint8_t		body_hash[32];	/* logstore_event_prehash() */
 	uint32_t	raw_len;	/* raw bytes: data[0 .. raw_len) */
 	uint32_t	data_len;	/* bytes used in data[] */
 	uint32_t	data_cap;	/* bytes allocated for data[] */
@@ -72,8 +75,32 @@ struct event {
  */
 struct event *event_new(const uint8_t *raw, size_t len, size_t extra);
 
-/* Frees ev; event_free(NULL) is a no-op. */
+/* Frees ev; event_free(NULL) is a no-op.  Any thread may free any event. */
 void event_free(struct event *ev);
+
+/*
+ * A slab: events carved one after another from 64 KiB blocks by the one
+ * thread that owns the slab (a listener), freed by whichever thread is
+ * done with them (the writer).  A block goes back to malloc() when its
+ * owner has moved on and every event in it was freed; event_free() on a
+ * slab event is one atomic decrement.  This keeps a million malloc()s a
+ * second in one thread and free()s in another from fighting over
+ * malloc's arena lock (measured: 29,000 lock sleeps in 3 s of ingest).
+ * Under AddressSanitizer every event is its own malloc(), so overruns are
+ * still caught.
+ */
+struct event_slab {
+	struct event_block *cur;	/* block being carved */
+	size_t		 used;		/* bytes of it handed out */
+	size_t		 nev;		/* events carved from it */
+};
+
+/* Like event_new(), from slab s (owned by the calling thread). */
+struct event *event_slab_new(struct event_slab *s, const uint8_t *raw,
+    size_t len, size_t extra);
+
+/* The owner is done with s: its block goes once its events are freed. */
+void event_slab_release(struct event_slab *s);
 
 /*
  * Appends s[0..len) to ev's data area and points *f at it.  Returns 0, or

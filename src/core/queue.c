@@ -3,7 +3,11 @@
  *
  * The pipeline moves batches (queue_pop takes many items per lock), so one
  * mutex is not the bottleneck at the rates a log server sees; measured by
- * bench/ingest.sh.
+ * bench/ingest.sh.  Two habits keep threads from waking each other for
+ * nothing: waiters are signalled after the mutex is released (a woken
+ * thread would otherwise block on it at once), and a producer waiting
+ * for room is woken only once the queue has drained to half (or is
+ * empty), not for every item taken, so that it then moves a batch.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,6 +30,7 @@ struct queue {
 	size_t		 max_bytes;
 	size_t		 peak;
 	int		 closed;
+	int		 kicked;	/* queue_kick() since the last pop */
 	int		 waiting_producers;
 	int		 waiting_consumers;
 };
@@ -83,6 +88,7 @@ int
 queue_push(struct queue *q, void *item, size_t bytes, int wait)
 {
 	size_t tail;
+	int wake;
 
 	pthread_mutex_lock(&q->mu);
 	while (!q->closed && is_full(q, bytes)) {
@@ -105,9 +111,10 @@ queue_push(struct queue *q, void *item, size_t bytes, int wait)
 	q->bytes += bytes;
 	if (q->count > q->peak)
 		q->peak = q->count;
-	if (q->waiting_consumers > 0)
-		pthread_cond_signal(&q->not_empty);
+	wake = q->waiting_consumers > 0;
 	pthread_mutex_unlock(&q->mu);
+	if (wake)
+		pthread_cond_signal(&q->not_empty);
 	return 0;
 }
 
@@ -116,7 +123,7 @@ queue_push_many(struct queue *q, void *const *items, const size_t *sizes,
     size_t n, int wait)
 {
 	size_t done = 0, tail;
-	int closed;
+	int closed, wake;
 
 	pthread_mutex_lock(&q->mu);
 	while (done < n) {
@@ -142,10 +149,11 @@ queue_push_many(struct queue *q, void *const *items, const size_t *sizes,
 		done++;
 	}
  out:
-	if (done > 0 && q->waiting_consumers > 0)
-		pthread_cond_broadcast(&q->not_empty);
+	wake = done > 0 && q->waiting_consumers > 0;
 	closed = q->closed;
 	pthread_mutex_unlock(&q->mu);
+	if (wake)
+		pthread_cond_broadcast(&q->not_empty);
 	if (done == 0 && closed)
 		return MAMORI_ECLOSED;
 	return (int)done;
@@ -157,9 +165,10 @@ queue_pop(struct queue *q, void **items, size_t *sizes, size_t max,
 {
 	struct timespec deadline;
 	size_t n = 0;
+	int wake;
 
 	pthread_mutex_lock(&q->mu);
-	if (q->count == 0 && !q->closed && timeout_ms != 0) {
+	if (q->count == 0 && !q->closed && !q->kicked && timeout_ms != 0) {
 		if (timeout_ms > 0) {
 			clock_gettime(CLOCK_MONOTONIC, &deadline);
 			deadline.tv_sec += timeout_ms / 1000;
@@ -169,7 +178,7 @@ queue_pop(struct queue *q, void **items, size_t *sizes, size_t max,
 				deadline.tv_nsec -= 1000000000L;
 			}
 		}
-		while (q->count == 0 && !q->closed) {
+		while (q->count == 0 && !q->closed && !q->kicked) {
 			int rc;
 
 			q->waiting_consumers++;
@@ -183,6 +192,7 @@ queue_pop(struct queue *q, void **items, size_t *sizes, size_t max,
 				break;
 		}
 	}
+	q->kicked = 0;
 	if (q->count == 0 && q->closed) {
 		pthread_mutex_unlock(&q->mu);
 		return MAMORI_ECLOSED;
@@ -196,10 +206,23 @@ queue_pop(struct queue *q, void **items, size_t *sizes, size_t max,
 		q->count--;
 		n++;
 	}
-	if (n > 0 && q->waiting_producers > 0)
-		pthread_cond_broadcast(&q->not_full);
+	/* Any item fits an empty queue, so waking at empty at the latest
+	 * cannot leave a producer stuck. */
+	wake = n > 0 && q->waiting_producers > 0 && (q->count == 0 ||
+	    (q->count <= q->cap / 2 && q->bytes <= q->max_bytes / 2));
 	pthread_mutex_unlock(&q->mu);
+	if (wake)
+		pthread_cond_broadcast(&q->not_full);
 	return (int)n;
+}
+
+void
+queue_kick(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->kicked = 1;
+	pthread_mutex_unlock(&q->mu);
+	pthread_cond_broadcast(&q->not_empty);
 }
 
 void

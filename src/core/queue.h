@@ -54,6 +54,11 @@ int queue_push_many(struct queue *q, void *const *items,
 int queue_pop(struct queue *q, void **items, size_t *sizes, size_t max,
     int timeout_ms);
 
+/* Makes a queue_pop() waiting on the empty q (or the next one to wait)
+ * return 0 at once: something other than an item wants the consumer's
+ * attention.  Any thread may call it. */
+void queue_kick(struct queue *q);
+
 /* Closes q: producers get MAMORI_ECLOSED, consumers drain what is left. */
 void queue_close(struct queue *q);
 

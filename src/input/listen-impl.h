@@ -34,6 +34,7 @@ struct listener {
 	size_t			 nconns;
 	/* Events framed from the current read, submitted together. */
 	struct event		*batch[LISTEN_BATCH];
+	struct event_slab	 slab;		/* this thread's events */
 	size_t			 nbatch;
 	int64_t			 now_ns;	/* receive time of that read */
 	uint64_t		 refused;	/* connections refused */
@@ -53,9 +54,10 @@ int listen_bind(const struct listener_conf *c, int type, char *bound,
  * Makes a raw event from a received message: copies at most max bytes of
  * p[0..len) (marking it truncated and counting it when longer), sets the
  * receive time, sender and listener index.  Returns NULL when out of
- * memory.
+ * memory.  The event comes from slab, owned by the calling thread.
  */
-struct event *listen_make_event(struct listener_stats *st, const uint8_t *p,
+struct event *listen_make_event(struct event_slab *slab,
+    struct listener_stats *st, const uint8_t *p,
     size_t len, size_t max, int truncated, const char *src, uint16_t index,
     int64_t recv_ns);
 

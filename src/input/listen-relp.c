@@ -47,6 +47,7 @@ struct relp_listeners {
 	struct relp_srv_ctx	 srv[RELP_MAX];
 	size_t			 nsrv;
 	struct event_ack	 ack;
+	struct event_slab	 slab;		/* the engine thread's events */
 };
 
 static relpRetVal
@@ -58,7 +59,7 @@ on_syslog(void *usr, unsigned char *hostname, unsigned char *ip,
 	struct event *ev;
 	int rc;
 
-	ev = listen_make_event(s->st, msg, len, r->max_message, 0,
+	ev = listen_make_event(&r->slab, s->st, msg, len, r->max_message, 0,
 	    ip != NULL ? (const char *)ip : "", s->index, time_now_ns());
 	if (ev == NULL) {
 		/* Not acknowledged: the sender will retry. */
@@ -216,7 +217,9 @@ relp_thread(void *arg)
 {
 	struct relp_listeners *r = arg;
 
+	(void)pthread_setname_np(pthread_self(), "mamori-relp");
 	relpEngineRun(r->engine);
+	event_slab_release(&r->slab);
 	return NULL;
 }
 

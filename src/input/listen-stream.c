@@ -162,7 +162,7 @@ deliver(void *arg, const uint8_t *msg, size_t len, int truncated)
 	struct listener *l = d->l;
 	struct event *ev;
 
-	ev = listen_make_event(&l->st, msg, len, l->max_message, truncated,
+	ev = listen_make_event(&l->slab, &l->st, msg, len, l->max_message, truncated,
 	    d->c->peer, l->index, l->now_ns);
 	if (ev == NULL) {
 		atomic_fetch_add(&l->st.dropped, 1);
@@ -421,6 +421,8 @@ listen_stream_thread(void *arg)
 	uint8_t *buf;
 	int n, i;
 
+	(void)pthread_setname_np(pthread_self(),
+	    l->conf.proto == LISTEN_TLS ? "mamori-tls" : "mamori-tcp");
 	if ((buf = malloc(STREAM_READSZ)) == NULL) {
 		log_err("%s: out of memory", l->conf.url);
 		return NULL;
@@ -466,6 +468,7 @@ listen_stream_thread(void *arg)
 			conn_close(l, c, NULL);
 	}
 	free(buf);
+	event_slab_release(&l->slab);
 	return NULL;
 }
 

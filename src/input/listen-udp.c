@@ -114,7 +114,7 @@ receive_batch(struct listener *l, struct udp_batch *b, int wait)
 			memcpy(&b->prev, &b->addrs[i], mh->msg_namelen);
 			b->prevlen = mh->msg_namelen;
 		}
-		ev = listen_make_event(&l->st, b->bufs + (size_t)i * UDP_BUFSZ,
+		ev = listen_make_event(&l->slab, &l->st, b->bufs + (size_t)i * UDP_BUFSZ,
 		    b->msgs[i].msg_len, l->max_message,
 		    (mh->msg_flags & MSG_TRUNC) != 0, b->prevsrc, l->index,
 		    now);
@@ -144,6 +144,7 @@ listen_udp_thread(void *arg)
 	uint32_t last_kdrops = 0;
 	int bufsz = 8 << 20;
 
+	(void)pthread_setname_np(pthread_self(), "mamori-udp");
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
 	    (b->bufs = malloc((size_t)UDP_BATCH * UDP_BUFSZ)) == NULL) {
 		log_err("%s: out of memory", l->conf.url);
@@ -180,5 +181,6 @@ listen_udp_thread(void *arg)
 	count_kernel_drops(l, &last_kdrops);
 	free(b->bufs);
 	free(b);
+	event_slab_release(&l->slab);
 	return NULL;
 }

@@ -108,7 +108,8 @@ listen_bind(const struct listener_conf *c, int type, char *bound,
 }
 
 struct event *
-listen_make_event(struct listener_stats *st, const uint8_t *p, size_t len,
+listen_make_event(struct event_slab *slab, struct listener_stats *st,
+    const uint8_t *p, size_t len,
     size_t max, int truncated, const char *src, uint16_t index,
     int64_t recv_ns)
 {
@@ -118,7 +119,7 @@ listen_make_event(struct listener_stats *st, const uint8_t *p, size_t len,
 		len = max;
 		truncated = 1;
 	}
-	if ((ev = event_new(p, len, SYSLOG_PARSE_EXTRA)) == NULL)
+	if ((ev = event_slab_new(slab, p, len, SYSLOG_PARSE_EXTRA)) == NULL)
 		return NULL;
 	ev->recv_ns = recv_ns;
 	ev->listener = index;

@@ -39,6 +39,7 @@
  * EVENT_F_TS_NOTZ).  Converting a local time costs two localtime_r()
  * calls; everything else is a single pass without allocation.
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -273,16 +274,43 @@ infer_year(const struct bsd_time *t, int64_t recv_ns, int offset_min)
 	return (int)y;
 }
 
-/* Sets *off to the local zone's offset from UTC at t, in seconds;
- * returns 0 or -1. */
+/*
+ * Sets *off to the local zone's offset from UTC at t, in seconds; returns
+ * 0 or -1.  Every change of offset in the tz database falls on a multiple
+ * of 15 minutes of UTC, so each thread keeps the offset of the last
+ * quarter hour it asked about: a message stream asks about the same one
+ * for minutes on end, and localtime_r() takes glibc's zone lock.
+ * syslog_tz_changed() empties every thread's entry.
+ */
+static atomic_uint tz_generation;
+
+void
+syslog_tz_changed(void)
+{
+	atomic_fetch_add(&tz_generation, 1);
+}
+
 static int
 gmtoff(time_t t, long *off)
 {
+	static _Thread_local int64_t slot = INT64_MIN;
+	static _Thread_local unsigned slot_gen;
+	static _Thread_local long slot_off;
 	struct tm tm;
+	unsigned gen = atomic_load_explicit(&tz_generation,
+	    memory_order_relaxed);
+	int64_t q = (int64_t)t >= 0 ? (int64_t)t / 900 :
+	    ((int64_t)t - 899) / 900;
 
+	if (q == slot && gen == slot_gen) {
+		*off = slot_off;
+		return 0;
+	}
 	if (localtime_r(&t, &tm) == NULL)
 		return -1;
-	*off = tm.tm_gmtoff;
+	*off = slot_off = tm.tm_gmtoff;
+	slot = q;
+	slot_gen = gen;
 	return 0;
 }
 

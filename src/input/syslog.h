@@ -33,6 +33,10 @@ struct syslog_parse_opts {
  */
 int syslog_parse(struct event *ev, const struct syslog_parse_opts *o);
 
+/* Call after tzset() with a different zone: local times are converted with
+ * a per-thread cache of the zone's offset, which this empties. */
+void syslog_tz_changed(void);
+
 /* The two parsers behind syslog_parse(); each returns 0 when the message is
  * in its format (fields filled) or MAMORI_EINVAL when not (ev unchanged).
  * Like syslog_parse(), they keep EVENT_F_TRUNCATED if the caller set it and

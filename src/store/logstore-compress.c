@@ -4,11 +4,11 @@
  * Sealing (logstore-seal.c) leaves NNNNNN.seg with its checkpoint: the
  * segment is finished and its records are protected by the checkpoint
  * from that moment.  Compressing it is only about disk space, so it is
- * done here, by one thread per store at the lowest CPU priority (nice
- * 19), off the writer's path.  Measured on a 2-core machine taking 200-byte
- * messages over TCP (bench/ingest.sh), compressing inline on the writer
- * cost about 100 ms per 64 MiB segment, a third of the server's CPU, and
- * a quarter of its throughput.
+ * done here, by one thread per store at the lowest CPU priority
+ * (SCHED_IDLE), off the writer's path.  Measured on a 2-core machine
+ * taking 200-byte messages over TCP (bench/ingest.sh), compressing
+ * inline on the writer cost about 100 ms per 64 MiB segment, a third of
+ * the server's CPU, and a quarter of its throughput.
  *
  * For each job the thread streams NNNNNN.seg through zstd (one input and
  * one output buffer of fixed size, so memory does not grow with the
@@ -43,6 +43,8 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -482,8 +484,17 @@ zq_main(void *arg)
 	uint64_t segno, raw = 0;
 
 	/* The lowest priority: compression only takes CPU that ingestion
-	 * leaves.  On Linux this applies to this thread alone. */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+	 * leaves.  SCHED_IDLE runs the thread only on an otherwise idle
+	 * CPU, where nice 19 still gets a small share of busy ones; where
+	 * it is refused, nice 19.  On Linux both apply to this thread
+	 * alone. */
+	{
+		struct sched_param sp = { .sched_priority = 0 };
+
+		if (pthread_setschedparam(pthread_self(), SCHED_IDLE,
+		    &sp) != 0)
+			(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+	}
 	(void)pthread_setname_np(pthread_self(), "mamori-zstd");
 	pthread_mutex_lock(&z->mu);
 	while ((segno = take_job(z, &raw)) != 0) {

@@ -92,6 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!tz_set) {
 		setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
 		tzset();
+		syslog_tz_changed();
 		tz_set = 1;
 	}
 	o.tz_local = size % 2;

@@ -3,7 +3,9 @@
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "core/event.h"
@@ -308,6 +310,98 @@ TEST(event_basics)
 	CHECK(event_facility_name(24) == NULL);
 }
 
+struct slab_run {
+	struct queue	*q;
+	int		 n;
+	int		 bad;
+};
+
+/* Frees what the producer carved, checking each event's bytes first. */
+static void *
+slab_consumer(void *arg)
+{
+	struct slab_run *r = arg;
+	void *out[64];
+	char want[64];
+	int i, k, seen = 0;
+
+	while ((k = queue_pop(r->q, out, NULL, 64, -1)) != MAMORI_ECLOSED)
+		for (i = 0; i < k; i++, seen++) {
+			struct event *ev = out[i];
+
+			snprintf(want, sizeof(want), "message %d", seen);
+			if (ev->raw_len != strlen(want) ||
+			    memcmp(ev->data, want, ev->raw_len) != 0)
+				r->bad++;
+			event_free(ev);
+		}
+	if (seen != r->n)
+		r->bad++;
+	return NULL;
+}
+
+TEST(event_slab_threads)
+{
+	/* One thread carves, another frees, in batches: blocks must come
+	 * and go without either side corrupting the other's events. */
+	struct event_slab slab = { NULL, 0, 0 };
+	struct slab_run r = { queue_new(256, 1 << 20), 20000, 0 };
+	struct event *ev, *big;
+	pthread_t c;
+	char msg[64];
+	int i, len;
+
+	pthread_create(&c, NULL, slab_consumer, &r);
+	for (i = 0; i < r.n; i++) {
+		len = snprintf(msg, sizeof(msg), "message %d", i);
+		ev = event_slab_new(&slab, (const uint8_t *)msg, (size_t)len,
+		    64);
+		CHECK(ev != NULL);
+		CHECK_INT(ev->facility, -1);
+		CHECK_INT(ev->data_cap, len + 64);
+		CHECK_INT(queue_push(r.q, ev, 1, QUEUE_WAIT), 0);
+	}
+	/* Too big for a block: its own allocation, freed the same way. */
+	big = event_slab_new(&slab, NULL, 0, 1 << 20);
+	CHECK(big != NULL && big->blk == NULL);
+	event_free(big);
+	event_slab_release(&slab);
+	CHECK(slab.cur == NULL);
+	queue_close(r.q);
+	pthread_join(c, NULL);
+	CHECK_INT(r.bad, 0);
+	queue_free(r.q);
+}
+
+static void *
+kicker(void *arg)
+{
+	queue_kick(arg);
+	return NULL;
+}
+
+TEST(queue_kick_wakes)
+{
+	struct queue *q = queue_new(4, 100);
+	void *out[4];
+	pthread_t t;
+
+	/* A kick before the pop: the pop returns at once, even one that
+	 * would wait forever; the kick is used up. */
+	queue_kick(q);
+	CHECK_INT(queue_pop(q, out, NULL, 4, -1), 0);
+	CHECK_INT(queue_pop(q, out, NULL, 4, 0), 0);
+	/* A kick from another thread wakes a waiting pop. */
+	pthread_create(&t, NULL, kicker, q);
+	CHECK_INT(queue_pop(q, out, NULL, 4, -1), 0);
+	pthread_join(t, NULL);
+	/* Items still come first. */
+	CHECK_INT(queue_push(q, (void *)1, 1, QUEUE_WAIT), 0);
+	queue_kick(q);
+	CHECK_INT(queue_pop(q, out, NULL, 4, -1), 1);
+	queue_free(q);
+}
+
 TEST(event_src_address)
 {
 	const char *a;
@@ -340,5 +434,7 @@ main(void)
 	RUN(time_parse);
 	RUN(event_basics);
 	RUN(event_src_address);
+	RUN(event_slab_threads);
+	RUN(queue_kick_wakes);
 	return test_summary();
 }

@@ -950,6 +950,7 @@ local_zone_sweep(const char *tz)
 
 	setenv("TZ", tz, 1);
 	tzset();
+	syslog_tz_changed();
 	for (civil = utc(2026, 1, 1, 0, 0, 0); civil < utc(2027, 1, 1, 0, 0, 0);
 	    civil += 3600) {
 		time_t c = (time_t)civil;
@@ -992,6 +993,7 @@ TEST(t3164_local_zone)
 		return;
 	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
 	tzset();
+	syslog_tz_changed();
 
 	ev = parse_at("<13>Jan 15 12:00:00 h app: m",
 	    utc(2026, 1, 15, 12, 0, 0) * NS, &local);
@@ -1059,6 +1061,7 @@ TEST(t3164_local_zone)
 	} else
 		unsetenv("TZ");
 	tzset();
+	syslog_tz_changed();
 }
 
 TEST(t3164_cisco)
