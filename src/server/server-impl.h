@@ -98,10 +98,12 @@ struct server {
 	int			 started;
 	atomic_int		 stopping;	/* server_stop() has begun */
 	int			 writer_gave_up;	/* writer thread only */
-	uint64_t		*unsynced;	/* per listener, appended but
-						   not yet synced (writer) */
-	uint64_t		 unsynced_total;
+	uint64_t		*writer_counts;	/* its groups' per-listener
+						   counts, 2 x (nlisteners+1) */
 };
+
+/* server-writer.c: the store's sync_done callback (wakes the writer). */
+void server_writer_sync_done(void *arg);
 
 /* server-worker.c */
 void *server_worker_thread(void *arg);

@@ -219,6 +219,22 @@ count_format(struct server *s, const struct event *ev)
 	}
 }
 
+/*
+ * Whether to take the body hashing off the writer (see
+ * logstore_event_prehash()): when the writer has more waiting than this
+ * worker.  With one busy sender, one worker and the writer share the
+ * work; whichever falls behind is given less of it.
+ */
+static int
+writer_behind(struct worker *w)
+{
+	size_t mine, theirs, bytes, cap;
+
+	queue_depth(w->q, &mine, &bytes, &cap);
+	queue_depth(w->srv->outq, &theirs, &bytes, &cap);
+	return theirs > mine;
+}
+
 void *
 server_worker_thread(void *arg)
 {
@@ -226,8 +242,14 @@ server_worker_thread(void *arg)
 	struct server *s = w->srv;
 	void *items[WORKER_BATCH];
 	size_t sizes[WORKER_BATCH];
+	struct logstore_hasher *hasher;
+	char name[16];
 	int n, i, rc;
 
+	(void)snprintf(name, sizeof(name), "mamori-an%d", w->id);
+	(void)pthread_setname_np(pthread_self(), name);
+	/* Without it (out of memory) the writer hashes everything. */
+	hasher = logstore_hasher_new();
 	for (;;) {
 		n = queue_pop(w->q, items, sizes, WORKER_BATCH, 1000);
 		if (n == MAMORI_ECLOSED)
@@ -244,6 +266,9 @@ server_worker_thread(void *arg)
 		if (time_now_ns() - w->last_sweep_ns > NS_PER_SEC)
 			sweep(w, time_now_ns());
 		pthread_mutex_unlock(&w->mu);
+		if (hasher != NULL && writer_behind(w))
+			for (i = 0; i < n; i++)
+				logstore_event_prehash(hasher, items[i]);
 		flush_reports(w);
 		/* The writer queue is the stage's only exit; it closes
 		 * after every worker has finished, so this takes all. */
@@ -255,6 +280,7 @@ server_worker_thread(void *arg)
 				event_free(items[i]);
 		}
 	}
+	logstore_hasher_free(hasher);
 	return NULL;
 }
 

@@ -6,6 +6,10 @@
  * once when a batch holds an event whose sender waits for an
  * acknowledgement (RELP), and otherwise every storage.fsync_interval, so
  * plain TCP/UDP traffic costs one fsync per interval, not per message.
+ * The fsync itself runs on the store's sync thread (logstore-sync.c):
+ * the writer fills one group of events while the previous group is made
+ * durable, and counts a group stored, and acknowledges it, only once its
+ * sync has finished.
  *
  * A write that fails (disk full) is retried every second, holding the
  * batch: the queues fill, TCP/TLS/RELP senders are made to wait and UDP
@@ -29,6 +33,20 @@ struct pending_acks {
 	struct event_ack **v;
 	size_t		 n, cap;
 };
+
+/* Events appended and not yet durable, and the acknowledgements that
+ * wait for them. */
+struct group {
+	uint64_t	 total;
+	uint64_t	*per;		/* per listener */
+	struct pending_acks acks;
+};
+
+static int
+group_pending(const struct group *g)
+{
+	return g->total > 0 || g->acks.n > 0;
+}
 
 static int
 acks_add(struct pending_acks *p, struct event_ack *a)
@@ -113,10 +131,11 @@ count_lost(struct server *s, const struct event *ev)
 		atomic_fetch_add(&s->lstats[ev->listener]->lost, 1);
 }
 
-/* Appends ev, retrying while the store refuses (disk full).  Returns 0,
- * or the store's error when giving up at shutdown. */
+/* Appends ev, retrying while the store refuses (disk full), into group
+ * g.  Returns 0, or the store's error when giving up at shutdown. */
 static int
-append_one(struct server *s, struct event *ev, int *failing)
+append_one(struct server *s, struct group *g, struct event *ev,
+    int *failing)
 {
 	int64_t last_log = 0, first_fail = time_mono_ns();
 	int rc;
@@ -153,36 +172,35 @@ append_one(struct server *s, struct event *ev, int *failing)
 		*failing = 0;
 	}
 	/* Counted as stored once the fsync covering it succeeds. */
-	s->unsynced_total++;
+	g->total++;
 	if (ev->listener != SERVER_INTERNAL_LISTENER &&
 	    ev->listener < s->nlisteners)
-		s->unsynced[ev->listener]++;
+		g->per[ev->listener]++;
 	return 0;
 }
 
-/* After a sync: what was appended is stored (ok) or, when the writer gave
- * up at shutdown, lost. */
+/* After g's sync: what it holds is stored and acknowledged (rc 0) or,
+ * when the writer gave up at shutdown, lost and refused. */
 static void
-settle(struct server *s, int ok)
+settle(struct server *s, struct group *g, int rc)
 {
 	size_t i;
 
-	if (ok)
-		atomic_fetch_add(&s->n.stored, s->unsynced_total);
+	if (rc == 0)
+		atomic_fetch_add(&s->n.stored, g->total);
 	else
-		atomic_fetch_add(&s->n.lost, s->unsynced_total);
-	s->unsynced_total = 0;
+		atomic_fetch_add(&s->n.lost, g->total);
+	g->total = 0;
 	for (i = 0; i < s->nlisteners; i++) {
-		if (s->unsynced[i] == 0)
+		if (g->per[i] == 0)
 			continue;
-		if (ok)
-			atomic_fetch_add(&s->lstats[i]->stored,
-			    s->unsynced[i]);
+		if (rc == 0)
+			atomic_fetch_add(&s->lstats[i]->stored, g->per[i]);
 		else
-			atomic_fetch_add(&s->lstats[i]->lost,
-			    s->unsynced[i]);
-		s->unsynced[i] = 0;
+			atomic_fetch_add(&s->lstats[i]->lost, g->per[i]);
+		g->per[i] = 0;
 	}
+	acks_done(&g->acks, rc);
 }
 
 static int
@@ -208,46 +226,114 @@ sync_store(struct server *s, int *failing)
 	return 0;
 }
 
+/* Called on the store's sync thread when a sync finishes. */
+void
+server_writer_sync_done(void *arg)
+{
+	struct server *s = arg;
+
+	if (s->outq != NULL)
+		queue_kick(s->outq);
+}
+
+/* Begins making g durable; returns g if the sync runs on (to be settled
+ * when collected), else NULL with g settled already. */
+static struct group *
+begin_sync(struct server *s, struct group *g, int *failing)
+{
+	int rc;
+
+	switch ((rc = logstore_sync_start(s->store))) {
+	case 0:
+		return g;
+	case 1:
+		settle(s, g, 0);
+		return NULL;
+	default:
+		/* The write failed (disk full): hold everything and retry,
+		 * as sync_store() does, on this thread. */
+		rc = sync_store(s, failing);
+		settle(s, g, rc);
+		return NULL;
+	}
+}
+
+
 void *
 server_writer_thread(void *arg)
 {
 	struct server *s = arg;
-	struct pending_acks acks = { NULL, 0, 0 };
+	struct group grp[2], *cur = &grp[0], *fly = NULL;
 	void *items[WRITER_BATCH];
 	int64_t interval = s->cfg->fsync_interval_ns, last_sync, last_maint;
-	int n, i, unsynced = 0, failing = 0, closed = 0, timeout_ms, rc;
+	int64_t left;
+	int n, i, failing = 0, closed = 0, timeout_ms, rc;
 
+	(void)pthread_setname_np(pthread_self(), "mamori-writer");
+	memset(grp, 0, sizeof(grp));
+	grp[0].per = s->writer_counts;
+	grp[1].per = s->writer_counts + s->nlisteners + 1;
 	last_sync = last_maint = time_mono_ns();
-	while (!closed) {
-		timeout_ms = unsynced ? (int)(interval / 1000000) : 1000;
-		if (timeout_ms < 1)
-			timeout_ms = 1;
-		n = queue_pop(s->outq, items, NULL, WRITER_BATCH, timeout_ms);
-		if (n == MAMORI_ECLOSED) {
+	for (;;) {
+		if (fly != NULL)
+			timeout_ms = 100;	/* woken when it finishes */
+		else if (group_pending(cur)) {
+			left = interval - (time_mono_ns() - last_sync);
+			timeout_ms = (int)(left / 1000000);
+			if (timeout_ms < 1)
+				timeout_ms = 1;
+		} else
+			timeout_ms = 1000;
+		n = 0;
+		if (!closed &&
+		    (n = queue_pop(s->outq, items, NULL, WRITER_BATCH,
+		    timeout_ms)) == MAMORI_ECLOSED) {
 			closed = 1;
 			n = 0;
 		}
 		for (i = 0; i < n; i++) {
 			struct event *ev = items[i];
 
-			if ((rc = append_one(s, ev, &failing)) != 0) {
+			if ((rc = append_one(s, cur, ev, &failing)) != 0) {
 				/* Given up at shutdown: not stored, so not
 				 * acknowledged either. */
 				if (ev->ack != NULL)
 					event_ack_done(ev->ack, rc);
 			} else if (ev->ack != NULL &&
-			    acks_add(&acks, ev->ack) != 0) {
+			    acks_add(&cur->acks, ev->ack) != 0) {
 				event_ack_done(ev->ack, MAMORI_ENOMEM);
 			}
 			event_free(ev);
-			unsynced = 1;
 		}
-		if (unsynced && (acks.n > 0 || closed ||
-		    time_mono_ns() - last_sync >= interval)) {
+		if (closed) {
+			/* Everything appended, synced here at once; the sync
+			 * thread's last one (if any) finished before. */
 			rc = sync_store(s, &failing);
-			settle(s, rc == 0);
-			acks_done(&acks, rc);
-			unsynced = 0;
+			if (fly != NULL) {
+				int frc;
+
+				if (logstore_sync_collect(s->store, &frc) &&
+				    frc == 0)
+					rc = 0;
+				settle(s, fly, rc);
+			}
+			settle(s, cur, rc);
+			break;
+		}
+		if (fly != NULL && logstore_sync_collect(s->store, &rc)) {
+			if (rc != 0) {
+				log_err("log store: sync failed (%s: %s); "
+				    "retrying", mamori_strerror(rc),
+				    strerror(errno));
+				rc = sync_store(s, &failing);
+			}
+			settle(s, fly, rc);
+			fly = NULL;
+		}
+		if (fly == NULL && group_pending(cur) && (cur->acks.n > 0 ||
+		    time_mono_ns() - last_sync >= interval)) {
+			if ((fly = begin_sync(s, cur, &failing)) != NULL)
+				cur = cur == &grp[0] ? &grp[1] : &grp[0];
 			last_sync = time_mono_ns();
 		}
 		if (time_mono_ns() - last_maint >= NS_PER_SEC) {
@@ -259,10 +345,10 @@ server_writer_thread(void *arg)
 		}
 		mirror_stats(s);
 	}
-	/* Every batch with acks was synced (and its acks settled) before
-	 * the loop ended. */
-	assert(acks.n == 0);
-	free(acks.v);
+	/* Every group was settled (and its acks answered) above. */
+	assert(!group_pending(&grp[0]) && !group_pending(&grp[1]));
+	free(grp[0].acks.v);
+	free(grp[1].acks.v);
 	mirror_stats(s);
 	if (atomic_load(&s->n.lost) > 0)
 		log_err("log store: %llu events received could not be stored "

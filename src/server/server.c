@@ -110,9 +110,10 @@ bind_listeners(struct server *s, char *err, size_t errlen)
 	s->listeners = calloc(c->nlisteners + 1, sizeof(*s->listeners));
 	s->lstats = calloc(c->nlisteners + 1, sizeof(*s->lstats));
 	s->relp_stats = calloc(c->nlisteners + 1, sizeof(*s->relp_stats));
-	s->unsynced = calloc(c->nlisteners + 1, sizeof(*s->unsynced));
+	s->writer_counts = calloc(2 * (c->nlisteners + 1),
+	    sizeof(*s->writer_counts));
 	if (s->listeners == NULL || s->lstats == NULL ||
-	    s->relp_stats == NULL || s->unsynced == NULL) {
+	    s->relp_stats == NULL || s->writer_counts == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return MAMORI_ENOMEM;
 	}
@@ -185,6 +186,8 @@ server_new(const struct config *c, char *err, size_t errlen)
 	lo.retention_bytes = c->retention_bytes;
 	lo.zstd_level = c->zstd_level;
 	lo.notice = store_notice;
+	lo.sync_done = server_writer_sync_done;
+	lo.sync_done_arg = s;
 	if ((s->store = logstore_open(&lo, err, errlen)) == NULL)
 		goto fail;
 	if (asprintf(&s->db_path, "%s/mamori.db", c->data_dir) < 0) {
@@ -442,7 +445,7 @@ server_free(struct server *s)
 	free(s->listeners);
 	free(s->lstats);
 	free(s->relp_stats);
-	free(s->unsynced);
+	free(s->writer_counts);
 	db_close(s->db);
 	logstore_close(s->store);
 	free(s->db_path);

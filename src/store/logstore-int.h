@@ -136,9 +136,20 @@ struct ls_hasher {
 
 int ls_hasher_init(struct ls_hasher *h);
 void ls_hasher_release(struct ls_hasher *h);
-/* out = SHA-256(prev || p[0..n)). */
+/*
+ * The chain hash of the record whose bytes before the trailer are p[0..n)
+ * (n >= LS_REC_HDR_LEN): out = SHA-256(prev || p[0..16) || SHA-256(p[16..n))),
+ * the header and the digest of the body.  The body's digest does not
+ * depend on the chain or the seq, so it can be computed ahead, by another
+ * thread (logstore_event_prehash()); the writer's own share is then one
+ * 80-byte hash per record.
+ */
 void ls_chain_hash(struct ls_hasher *h, const uint8_t prev[LS_HASH_LEN],
     const uint8_t *p, size_t n, uint8_t out[LS_HASH_LEN]);
+/* out = SHA-256(prev || hdr[0..16) || body_digest). */
+void ls_chain_step(struct ls_hasher *h, const uint8_t prev[LS_HASH_LEN],
+    const uint8_t hdr[LS_REC_HDR_LEN], const uint8_t digest[LS_HASH_LEN],
+    uint8_t out[LS_HASH_LEN]);
 
 /*
  * The seal key and what is derived from it.  The id (the first 8 bytes of
@@ -214,9 +225,16 @@ size_t ls_event_rec_len(const struct event *ev, int *toobig);
 void ls_event_encode(const struct event *ev, uint64_t seq, uint8_t *out,
     size_t len);
 /* Fills the trailer of the record in rec[0..len): its chain hash from prev
- * (copied to out_hash) and its CRC. */
+ * (copied to out_hash) and its CRC.  digest is the body's SHA-256 when
+ * already known (logstore_event_prehash()), else NULL. */
 void ls_rec_finish(struct ls_hasher *h, const uint8_t prev[LS_HASH_LEN],
-    uint8_t *rec, size_t len, uint8_t out_hash[LS_HASH_LEN]);
+    uint8_t *rec, size_t len, const uint8_t *digest,
+    uint8_t out_hash[LS_HASH_LEN]);
+/* The SHA-256 of the body ls_event_encode() would write for ev (the
+ * record less header and trailer).  ev must be storable
+ * (ls_event_rec_len() != 0). */
+void ls_event_digest(struct ls_hasher *h, const struct event *ev,
+    uint8_t out[LS_HASH_LEN]);
 /*
  * Decodes an event record into a new event (caller frees with
  * event_free()).  Returns 0, MAMORI_ECORRUPT with *why when the body is
@@ -497,6 +515,7 @@ struct logstore {
 	struct ls_key	 key;
 	struct ls_hasher h;
 	struct ls_zq	*zq;		/* the compressor */
+	struct ls_syncer *sy;		/* the sync thread; NULL: sync inline */
 	int		 zq_armed;
 
 	/* The active segment; fd is -1 when there is none (after a seal,
@@ -534,6 +553,14 @@ struct logstore {
 	struct logstore_stats st;
 };
 
+/* The sync thread (logstore-sync.c).  ls_sy_new() returns NULL when it
+ * cannot start one (the store then syncs inline).  ls_sy_idle() waits
+ * until no sync runs; ls_sy_free() (NULL: no-op) stops the thread. */
+struct ls_syncer;
+struct ls_syncer *ls_sy_new(void (*cb)(void *), void *cb_arg);
+void ls_sy_idle(struct ls_syncer *y);
+void ls_sy_free(struct ls_syncer *y);
+
 /* Lets the compressor start, on the writer's first call (ls_zq_arm()). */
 static inline void
 ls_arm(struct logstore *ls)
@@ -557,7 +584,8 @@ int ls_seg_create(struct logstore *ls);
 int ls_rec_begin(struct logstore *ls, size_t len, uint8_t **out);
 /* Chains and checks the record encoded at rec (from ls_rec_begin()) and
  * makes it the next one.  Returns 0 or MAMORI_EIO (nothing appended). */
-int ls_rec_end(struct logstore *ls, uint8_t *rec, size_t len);
+int ls_rec_end(struct logstore *ls, uint8_t *rec, size_t len,
+    const uint8_t *digest);
 /* Rewrites the head file to name the newest record, unless head_bad.
  * The caller has synced. */
 int ls_head_update(struct logstore *ls);

@@ -110,9 +110,28 @@ ls_chain_hash(struct ls_hasher *h, const uint8_t prev[LS_HASH_LEN],
 {
 	/* These cannot fail for SHA-256 with a fetched algorithm and a
 	 * live context; a failure would leave out unset, so zero it. */
+	uint8_t d[LS_HASH_LEN];
+
 	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
-	    EVP_DigestUpdate(h->ctx, prev, LS_HASH_LEN) != 1 ||
-	    EVP_DigestUpdate(h->ctx, p, n) != 1 ||
+	    EVP_DigestUpdate(h->ctx, p + LS_REC_HDR_LEN,
+	    n - LS_REC_HDR_LEN) != 1 ||
+	    EVP_DigestFinal_ex(h->ctx, d, NULL) != 1)
+		memset(d, 0, LS_HASH_LEN);
+	ls_chain_step(h, prev, p, d, out);
+}
+
+void
+ls_chain_step(struct ls_hasher *h, const uint8_t prev[LS_HASH_LEN],
+    const uint8_t hdr[LS_REC_HDR_LEN], const uint8_t digest[LS_HASH_LEN],
+    uint8_t out[LS_HASH_LEN])
+{
+	uint8_t in[LS_HASH_LEN + LS_REC_HDR_LEN + LS_HASH_LEN];
+
+	memcpy(in, prev, LS_HASH_LEN);
+	memcpy(in + LS_HASH_LEN, hdr, LS_REC_HDR_LEN);
+	memcpy(in + LS_HASH_LEN + LS_REC_HDR_LEN, digest, LS_HASH_LEN);
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	    EVP_DigestUpdate(h->ctx, in, sizeof(in)) != 1 ||
 	    EVP_DigestFinal_ex(h->ctx, out, NULL) != 1)
 		memset(out, 0, LS_HASH_LEN);
 }
@@ -250,19 +269,10 @@ put_field(uint8_t *p, const struct event_field *f)
 	ls_put32(p + 4, f->len);
 }
 
-void
-ls_event_encode(const struct event *ev, uint64_t seq, uint8_t *out,
-    size_t len)
+/* The body's fixed part: b[0..LS_EVENT_FIXED). */
+static void
+encode_fixed(const struct event *ev, size_t srclen, uint8_t *b)
 {
-	uint8_t *b = out + LS_REC_HDR_LEN;
-	size_t srclen = strnlen(ev->src, EVENT_SRC_MAX - 1);
-
-	out[0] = LS_REC_MAGIC0;
-	out[1] = LS_REC_MAGIC1;
-	out[2] = LS_REC_EVENT;
-	out[3] = 0;
-	ls_put32(out + 4, (uint32_t)len);
-	ls_put64(out + 8, seq);
 	ls_put64(b, (uint64_t)ev->recv_ns);
 	ls_put64(b + 8, (uint64_t)ev->ts_ns);
 	ls_put16(b + 16, (uint16_t)ev->tz_min);
@@ -280,17 +290,54 @@ ls_event_encode(const struct event *ev, uint64_t seq, uint8_t *out,
 	put_field(b + 60, &ev->msgid);
 	put_field(b + 68, &ev->sd);
 	put_field(b + 76, &ev->msg);
+}
+
+void
+ls_event_encode(const struct event *ev, uint64_t seq, uint8_t *out,
+    size_t len)
+{
+	uint8_t *b = out + LS_REC_HDR_LEN;
+	size_t srclen = strnlen(ev->src, EVENT_SRC_MAX - 1);
+
+	out[0] = LS_REC_MAGIC0;
+	out[1] = LS_REC_MAGIC1;
+	out[2] = LS_REC_EVENT;
+	out[3] = 0;
+	ls_put32(out + 4, (uint32_t)len);
+	ls_put64(out + 8, seq);
+	encode_fixed(ev, srclen, b);
 	memcpy(b + LS_EVENT_FIXED, ev->src, srclen);
 	memcpy(b + LS_EVENT_FIXED + srclen, ev->data, ev->data_len);
 }
 
 void
+ls_event_digest(struct ls_hasher *h, const struct event *ev,
+    uint8_t out[LS_HASH_LEN])
+{
+	uint8_t fixed[LS_EVENT_FIXED];
+	size_t srclen = strnlen(ev->src, EVENT_SRC_MAX - 1);
+
+	encode_fixed(ev, srclen, fixed);
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	    EVP_DigestUpdate(h->ctx, fixed, sizeof(fixed)) != 1 ||
+	    EVP_DigestUpdate(h->ctx, ev->src, srclen) != 1 ||
+	    EVP_DigestUpdate(h->ctx, ev->data, ev->data_len) != 1 ||
+	    EVP_DigestFinal_ex(h->ctx, out, NULL) != 1)
+		memset(out, 0, LS_HASH_LEN);
+}
+
+void
 ls_rec_finish(struct ls_hasher *h, const uint8_t prev[LS_HASH_LEN],
-    uint8_t *rec, size_t len, uint8_t out_hash[LS_HASH_LEN])
+    uint8_t *rec, size_t len, const uint8_t *digest,
+    uint8_t out_hash[LS_HASH_LEN])
 {
 	uint8_t *trailer = rec + len - LS_REC_TRAILER_LEN;
 
-	ls_chain_hash(h, prev, rec, len - LS_REC_TRAILER_LEN, trailer);
+	if (digest != NULL)
+		ls_chain_step(h, prev, rec, digest, trailer);
+	else
+		ls_chain_hash(h, prev, rec, len - LS_REC_TRAILER_LEN,
+		    trailer);
 	memcpy(out_hash, trailer, LS_HASH_LEN);
 	ls_put32(rec + len - 4, ls_crc32c(rec, len - 4));
 }

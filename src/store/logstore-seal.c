@@ -144,7 +144,7 @@ expire(struct logstore *ls, struct ls_sealed *s, uint32_t reason,
 	if ((rc = ls_rec_begin(ls, LS_EXPIRY_REC_LEN, &rec)) != 0)
 		return rc;
 	ls_expiry_encode(&x, ls->next_seq, rec);
-	if ((rc = ls_rec_end(ls, rec, LS_EXPIRY_REC_LEN)) != 0)
+	if ((rc = ls_rec_end(ls, rec, LS_EXPIRY_REC_LEN, NULL)) != 0)
 		return rc;
 	if ((rc = logstore_sync(ls)) != 0)
 		return rc;

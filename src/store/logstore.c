@@ -167,12 +167,13 @@ ls_rec_begin(struct logstore *ls, size_t len, uint8_t **out)
 }
 
 int
-ls_rec_end(struct logstore *ls, uint8_t *rec, size_t len)
+ls_rec_end(struct logstore *ls, uint8_t *rec, size_t len,
+    const uint8_t *digest)
 {
 	uint8_t hash[LS_HASH_LEN];
 	int e;
 
-	ls_rec_finish(&ls->h, ls->last_hash, rec, len, hash);
+	ls_rec_finish(&ls->h, ls->last_hash, rec, len, digest, hash);
 	if (rec == ls->big) {
 		if (ls_pwrite_all(ls->fd, rec, len, ls->file_off) != 0) {
 			e = errno;
@@ -228,7 +229,8 @@ logstore_append(struct logstore *ls, struct event *ev)
 	if ((rc = ls_rec_begin(ls, len, &rec)) != 0)
 		return rc;
 	ls_event_encode(ev, ls->next_seq, rec, len);
-	if ((rc = ls_rec_end(ls, rec, len)) != 0)
+	if ((rc = ls_rec_end(ls, rec, len,
+	    ev->body_hashed ? ev->body_hash : NULL)) != 0)
 		return rc;
 	seg_note_times(ls, ev->recv_ns,
 	    ev->flags & EVENT_F_HAS_TS ? ev->ts_ns : ev->recv_ns);
@@ -237,11 +239,52 @@ logstore_append(struct logstore *ls, struct event *ev)
 	return 0;
 }
 
+struct logstore_hasher {
+	struct ls_hasher h;
+};
+
+struct logstore_hasher *
+logstore_hasher_new(void)
+{
+	struct logstore_hasher *h;
+
+	if ((h = malloc(sizeof(*h))) == NULL)
+		return NULL;
+	if (ls_hasher_init(&h->h) != 0) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+logstore_hasher_free(struct logstore_hasher *h)
+{
+	if (h == NULL)
+		return;
+	ls_hasher_release(&h->h);
+	free(h);
+}
+
+void
+logstore_event_prehash(struct logstore_hasher *h, struct event *ev)
+{
+	int toobig;
+
+	/* One the store will refuse is left for the writer to refuse. */
+	ev->body_hashed = 0;
+	if (ls_event_rec_len(ev, &toobig) == 0)
+		return;
+	ls_event_digest(&h->h, ev, ev->body_hash);
+	ev->body_hashed = 1;
+}
+
 int
 logstore_sync(struct logstore *ls)
 {
 	int rc;
 
+	ls_sy_idle(ls->sy);
 	if (ls->fd >= 0) {
 		if ((rc = ls_flush(ls)) != 0)
 			return rc;
@@ -340,6 +383,8 @@ logstore_close(struct logstore *ls)
 	}
 	if (logstore_sync(ls) == 0)
 		(void)ls_head_update(ls);
+	ls_sy_free(ls->sy);
+	ls->sy = NULL;
 	if (ls->fd >= 0)
 		close(ls->fd);
 	if (ls->lockfd >= 0)
@@ -977,6 +1022,9 @@ logstore_open(const struct logstore_opts *o, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
+	if ((ls->sy = ls_sy_new(ls->o.sync_done, ls->o.sync_done_arg)) == NULL)
+		ls_notice(ls, "cannot start the sync thread (%s); syncing "
+		    "on the writer's thread", strerror(errno));
 	/* It takes its first job at the writer's first call (ls_arm()). */
 	if (ls_zq_start(ls->zq) != 0)
 		ls_notice(ls, "cannot start the compression thread (%s); "

@@ -47,6 +47,11 @@ struct logstore_opts {
 	 * compression thread.  May be NULL. */
 	void		(*notice)(void *arg, const char *msg);
 	void		*notice_arg;
+	/* Called from the store's sync thread each time a sync begun by
+	 * logstore_sync_start() finishes; must be quick and thread-safe
+	 * (wake the writer).  May be NULL. */
+	void		(*sync_done)(void *arg);
+	void		*sync_done_arg;
 };
 
 struct logstore_stats {
@@ -92,10 +97,39 @@ struct logstore *logstore_open(const struct logstore_opts *o, char *err,
  */
 int logstore_append(struct logstore *ls, struct event *ev);
 
+/*
+ * Most of a record's chain hash is the SHA-256 of its body, which does not
+ * depend on the chain: logstore_event_prehash() computes it into ev ahead
+ * of logstore_append(), in the calling thread, so the analysis workers
+ * share the hashing that would otherwise all fall on the writer.  ev must
+ * not change afterwards (what is stored is what was hashed).  A hasher is
+ * one thread's; logstore_hasher_new() returns NULL when out of memory.
+ */
+struct logstore_hasher;
+struct logstore_hasher *logstore_hasher_new(void);
+void logstore_hasher_free(struct logstore_hasher *h);
+void logstore_event_prehash(struct logstore_hasher *h, struct event *ev);
+
 /* Makes every appended record durable (fdatasync, and fsync of the
- * directory when a file was created or removed).  Returns 0 or
- * MAMORI_EIO; records not written stay buffered for the next call. */
+ * directory when a file was created or removed), after waiting for a
+ * sync begun by logstore_sync_start().  Returns 0 or MAMORI_EIO; records
+ * not written stay buffered for the next call. */
 int logstore_sync(struct logstore *ls);
+
+/*
+ * Group commit that does not stop the writer (logstore-sync.c).
+ * logstore_sync_start() writes out the buffered records and has the
+ * store's sync thread make them durable, and returns at once: 0 (begun),
+ * 1 (nothing to do: all appended records are durable), MAMORI_EAGAIN
+ * (the last one begun is not finished or not collected yet) or
+ * MAMORI_EIO (the write failed; records stay buffered).  Appending goes
+ * on meanwhile.  logstore_sync_collect() returns 1 once the sync begun
+ * has finished, with its result in *rc (0, or MAMORI_EIO and errno);
+ * only then are the records appended before the start durable.  It
+ * returns 0 while the sync runs (or none was begun).
+ */
+int logstore_sync_start(struct logstore *ls);
+int logstore_sync_collect(struct logstore *ls, int *rc);
 
 /* Takes in what the compression thread finished (without waiting for
  * it), seals the active segment if it is old enough, applies retention at

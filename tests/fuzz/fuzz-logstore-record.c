@@ -222,7 +222,7 @@ fixup(uint8_t *p, size_t len, uint64_t segno, uint8_t prev[LS_HASH_LEN],
 			    LS_HASH_LEN);
 			ls_put32(p + off + l - 4, ls_crc32c(p + off, l - 4));
 		} else
-			ls_rec_finish(&g.h, prev, p + off, l, prev);
+			ls_rec_finish(&g.h, prev, p + off, l, NULL, prev);
 		off += l;
 	}
 }
@@ -300,7 +300,7 @@ check_roundtrip(const struct ls_rec *r, const struct event *ev)
 	if ((buf = malloc(len)) == NULL)
 		abort();
 	ls_event_encode(ev, ev->seq, buf, len);
-	ls_rec_finish(&g.h, zero, buf, len, hash);
+	ls_rec_finish(&g.h, zero, buf, len, NULL, hash);
 	if (ls_rec_frame(buf, len, &r2, &why) != 0 || r2.len != len ||
 	    ls_event_decode(&r2, &ev2, &why) != 0)
 		abort();

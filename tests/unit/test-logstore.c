@@ -579,6 +579,135 @@ TEST(test_roundtrip)
 	    "segments expired by retention");
 }
 
+static int sync_done_calls;
+
+static void
+on_sync_done(void *arg)
+{
+	(void)arg;
+	__atomic_add_fetch(&sync_done_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Polls logstore_sync_collect() until the sync begun finishes (60 s at
+ * most).  Returns 1 and its result in *rc, or 0 on a timeout. */
+static int
+collect_wait(struct logstore *ls, int *rc)
+{
+	int i;
+
+	for (i = 0; i < 60000; i++) {
+		if (logstore_sync_collect(ls, rc))
+			return 1;
+		usleep(1000);
+	}
+	return 0;
+}
+
+TEST(test_sync_async)
+{
+	struct env e;
+	struct logstore *ls;
+	struct logstore_stats st;
+	struct logstore_hasher *h;
+	struct event *ev;
+	char msg[512];
+	uint64_t syncs;
+	int rc = -1, i;
+
+	env_init(&e);
+	e.o.sync_done = on_sync_done;
+	sync_done_calls = 0;
+	if ((ls = env_open(&e)) == NULL || (h = logstore_hasher_new()) ==
+	    NULL) {
+		CHECK(0);
+		return;
+	}
+	/* Nothing appended: nothing to sync, nothing to collect. */
+	CHECK_INT(logstore_sync_start(ls), 1);
+	CHECK_INT(logstore_sync_collect(ls, &rc), 0);
+	/* Half of the events come pre-hashed, as from a worker. */
+	for (i = 1; i <= 20; i++) {
+		ev = mkevent((uint64_t)i, T0 + i * NS_PER_SEC);
+		if (i % 2 == 0) {
+			logstore_event_prehash(h, ev);
+			CHECK(ev->body_hashed);
+		}
+		CHECK_INT(logstore_append(ls, ev), 0);
+		event_free(ev);
+	}
+	logstore_get_stats(ls, &st);
+	syncs = st.syncs;
+	CHECK_INT(logstore_sync_start(ls), 0);
+	/* One at a time, until collected. */
+	CHECK_INT(logstore_sync_start(ls), MAMORI_EAGAIN);
+	CHECK_INT(collect_wait(ls, &rc), 1);
+	CHECK_INT(rc, 0);
+	CHECK_INT(__atomic_load_n(&sync_done_calls, __ATOMIC_SEQ_CST), 1);
+	logstore_get_stats(ls, &st);
+	CHECK_INT(st.syncs, syncs + 1);
+	CHECK_INT(logstore_sync_start(ls), 1);
+	/* Appending goes on while a sync runs; logstore_sync() waits for
+	 * it, and it can still be collected afterwards. */
+	CHECK_INT(append_n(ls, 21, 5, T0), 0);
+	ev = mkevent(26, T0 + 26 * NS_PER_SEC);
+	CHECK_INT(logstore_append(ls, ev), 0);
+	event_free(ev);
+	CHECK_INT(logstore_sync_start(ls), 0);
+	CHECK_INT(append_n(ls, 27, 5, T0), 0);
+	CHECK_INT(logstore_sync_collect(ls, &rc), 1);
+	CHECK_INT(rc, 0);
+	/* A seal while a sync runs waits for it. */
+	ev = mkevent(32, T0 + 32 * NS_PER_SEC);
+	CHECK_INT(logstore_append(ls, ev), 0);
+	event_free(ev);
+	CHECK_INT(logstore_sync_start(ls), 0);
+	CHECK_INT(logstore_seal(ls), 0);
+	CHECK_INT(collect_wait(ls, &rc), 1);
+	CHECK_INT(rc, 0);
+	logstore_hasher_free(h);
+	logstore_close(ls);
+	CHECK_INT(read_all(e.dir, NULL, T0), 32);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK_STR(msg, "intact: 32 records in 1 segments (seq 1..32), 0 "
+	    "segments expired by retention");
+}
+
+TEST(test_prehash_contract)
+{
+	struct env e;
+	struct logstore *ls;
+	struct logstore_hasher *h;
+	struct event *ev;
+	char msg[512];
+
+	/* What is stored is what was hashed: an event changed after
+	 * logstore_event_prehash() makes a record that fails verification
+	 * (the test shows the digest really is used). */
+	env_init(&e);
+	if ((ls = env_open(&e)) == NULL || (h = logstore_hasher_new()) ==
+	    NULL) {
+		CHECK(0);
+		return;
+	}
+	CHECK_INT(append_n(ls, 1, 3, T0), 0);
+	ev = mkevent(4, T0 + 4 * NS_PER_SEC);
+	logstore_event_prehash(h, ev);
+	ev->severity = (int8_t)((ev->severity + 1) % 8);
+	CHECK_INT(logstore_append(ls, ev), 0);
+	event_free(ev);
+	/* One the store refuses is not hashed (left for it to refuse). */
+	ev = mkevent(5, T0);
+	ev->msg.off = ev->data_len + 1;
+	logstore_event_prehash(h, ev);
+	CHECK(!ev->body_hashed);
+	CHECK_INT(logstore_append(ls, ev), MAMORI_EINVAL);
+	event_free(ev);
+	logstore_hasher_free(h);
+	logstore_close(ls);
+	CHECK_INT(verify(&e, msg, sizeof(msg)), MAMORI_ECORRUPT);
+	CHECK(strstr(msg, "seq 4 changed") != NULL);
+}
+
 TEST(test_empty_store)
 {
 	struct env e;
@@ -2559,6 +2688,8 @@ main(void)
 	RUN(test_seal_by_age);
 	RUN(test_set_range);
 	RUN(test_append_invalid);
+	RUN(test_sync_async);
+	RUN(test_prehash_contract);
 	RUN(test_tamper_active_flip);
 	RUN(test_tamper_delete_record);
 	RUN(test_tamper_truncate_end);
