@@ -12,9 +12,11 @@
 # for ROUNDS rounds.  A receiver's time runs from the first byte sent
 # until every message is on its disk: for mamori until the server, told
 # to stop after loggen finished, has stored and synced everything and
-# exited; for rsyslog until its file holds N lines.  Prints each rate,
-# the median ratio, lost counts, and mamori's peak RSS.  This machine is
-# shared and noisy: compare the ratio, not the absolute rates.
+# exited; for rsyslog until its file holds all N lines (see
+# run_rsyslog).  Prints each rate, the CPU time each receiver used per
+# message (user + system, all threads, from GNU time), the median ratios,
+# lost counts, and mamori's peak RSS.  This machine is shared and noisy:
+# compare the ratios, not the absolute rates.
 set -eu
 N=${1:-1000000}
 ROUNDS=${2:-3}
@@ -27,6 +29,7 @@ send() {
 [ -x "$MAMORI" ] || { echo "build mamori first (make)"; exit 1; }
 [ -x "$tools/bin/loggen" ] || { echo "run scripts/install-deps.sh --test"; exit 1; }
 command -v rsyslogd >/dev/null || { echo "rsyslogd missing"; exit 1; }
+[ -x /usr/bin/time ] || { echo "GNU time missing (apt-get install time)"; exit 1; }
 
 T=$(mktemp -d /tmp/mamori-bench.XXXXXX)
 chmod 755 "$T"
@@ -54,24 +57,48 @@ wait_listen() {
 	done
 }
 
+# Runs "$@" under GNU time into $T/time (elapsed, user, system seconds,
+# peak RSS in KiB); sets tpid to time's pid and pid to the command's.
+timed() {
+	/usr/bin/time -f '%e %U %S %M' -o "$T/time" "$@" &
+	tpid=$!
+	pid=""
+	i=0
+	while [ -z "$pid" ] && [ $i -lt 200 ]; do
+		pid=$(pgrep -P $tpid || true)
+		[ -n "$pid" ] || sleep 0.01
+		i=$((i + 1))
+	done
+}
+
+# Prints "t0 t1 stored cpu_seconds peak_rss_kib".
 run_mamori() {
 	p=$(port)
 	rm -rf "$T/data"
-	"$MAMORI" server --data "$T/data" --listen "tcp://127.0.0.1:$p" \
-	    >"$T/mamori.log" 2>&1 &
-	pid=$!
+	sync	# the last run's files go to disk now, not during this one
+	timed "$MAMORI" server --data "$T/data" \
+	    --listen "tcp://127.0.0.1:$p" >"$T/mamori.log" 2>&1
 	wait_listen "$p"
 	t0=$(now)
 	send "$p"
-	hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
 	kill -TERM $pid
-	wait $pid
+	wait $tpid
 	t1=$(now)
 	stored=$("$MAMORI" status --data "$T/data" --json |
 	    jq '.listeners[0].stored')
-	echo "$t0 $t1 $stored $hwm"
+	set -- $(cat "$T/time")
+	echo "$t0 $t1 $stored $(echo "$2 + $3" | bc -l) $4"
 }
 
+# rsyslog has no "all written" signal: the bench waits for its file to
+# reach the size it had after a first, untimed run of the same messages
+# (its lines have a fixed width, so the size is the same each time),
+# checking with stat every 10 ms, then counts the lines.  Polling with
+# wc -l, as this script first did, reads the whole file each time and
+# took CPU from rsyslog on a 2-core machine.
+rs_size=0
+
+# Prints "t0 t1 lines cpu_seconds".
 run_rsyslog() {
 	p=$(port)
 	rm -rf "$T/rs" && mkdir -p "$T/rs"
@@ -83,43 +110,64 @@ ruleset(name="file") {
   action(type="omfile" file="$T/rs/out.log")
 }
 CONF
-	rsyslogd -n -f "$T/rs/rsyslog.conf" -i "$T/rs/pid" >"$T/rs/log" 2>&1 &
-	pid=$!
+	sync
+	timed rsyslogd -n -f "$T/rs/rsyslog.conf" -i "$T/rs/pid" \
+	    >"$T/rs/log" 2>&1
 	wait_listen "$p"
 	t0=$(now)
 	send "$p"
-	lines=0
 	i=0
-	while [ $i -lt 2400 ]; do
-		lines=$(wc -l < "$T/rs/out.log" 2>/dev/null || echo 0)
-		[ "$lines" -ge "$N" ] && break
-		sleep 0.05
-		i=$((i + 1))
-	done
+	if [ "$rs_size" -gt 0 ]; then
+		while [ $i -lt 12000 ]; do
+			size=$(stat -c %s "$T/rs/out.log" 2>/dev/null || echo 0)
+			[ "$size" -ge "$rs_size" ] && break
+			sleep 0.01
+			i=$((i + 1))
+		done
+	else
+		while [ $i -lt 2400 ]; do
+			lines=$(wc -l < "$T/rs/out.log" 2>/dev/null || echo 0)
+			[ "$lines" -ge "$N" ] && break
+			sleep 0.05
+			i=$((i + 1))
+		done
+	fi
 	t1=$(now)
 	kill -TERM $pid
-	wait $pid || true
-	echo "$t0 $t1 $lines"
+	wait $tpid || true
+	lines=$(wc -l < "$T/rs/out.log" 2>/dev/null || echo 0)
+	[ "$rs_size" -gt 0 ] || rs_size=$(stat -c %s "$T/rs/out.log")
+	set -- $(cat "$T/time")
+	echo "$t0 $t1 $lines $(echo "$2 + $3" | bc -l)"
 }
 
 echo "bench/ingest.sh: $N messages of 200 bytes over TCP, $ROUNDS rounds"
 make_messages
+run_rsyslog >/dev/null		# learns the size of rsyslog's file
 ratios=""
+cratios=""
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	set -- $(run_mamori)
 	m_rate=$(echo "$N / ($2 - $1)" | bc -l)
 	m_lost=$((N - $3))
-	m_rss=$4
+	m_cpu=$(echo "$4 * 1000000 / $N" | bc -l)
+	m_rss=$5
 	set -- $(run_rsyslog)
 	r_rate=$(echo "$N / ($2 - $1)" | bc -l)
 	r_lost=$((N - $3))
+	r_cpu=$(echo "$4 * 1000000 / $N" | bc -l)
 	ratio=$(echo "$m_rate / $r_rate" | bc -l)
-	printf 'round %d: mamori %.0f msg/s (lost %d, peak RSS %d MB)  rsyslog %.0f msg/s (lost %d)  ratio %.2f\n' \
-	    "$r" "$m_rate" "$m_lost" $((m_rss / 1024)) "$r_rate" "$r_lost" \
-	    "$ratio"
+	cratio=$(echo "$r_cpu / $m_cpu" | bc -l)
+	printf 'round %d: mamori %.0f msg/s (lost %d, %.2f us CPU/msg, peak RSS %d MB)  rsyslog %.0f msg/s (lost %d, %.2f us CPU/msg)  rate ratio %.2f  CPU ratio %.2f\n' \
+	    "$r" "$m_rate" "$m_lost" "$m_cpu" $((m_rss / 1024)) \
+	    "$r_rate" "$r_lost" "$r_cpu" "$ratio" "$cratio"
 	ratios="$ratios $ratio"
+	cratios="$cratios $cratio"
 	r=$((r + 1))
 done
-med=$(printf '%s\n' $ratios | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-printf 'median ratio mamori/rsyslog: %.2f\n' "$med"
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+printf 'median ratio mamori/rsyslog: %.2f messages per second, %.2f messages per CPU second\n' \
+    "$(median $ratios)" "$(median $cratios)"
