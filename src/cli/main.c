@@ -14,6 +14,7 @@ static const struct {
 	{ "server", cmd_server, "run the log server" },
 	{ "logs", cmd_logs, "search and verify the log store" },
 	{ "status", cmd_status, "show listener, queue and host state" },
+	{ "logtest", cmd_logtest, "show how the rules analyse log lines" },
 };
 
 static void

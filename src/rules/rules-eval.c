@@ -1,0 +1,972 @@
+/*
+ * rules-eval.c - phase 3: walking the rule tree for one decoded event,
+ * and the correlation state rules keep between events.
+ *
+ * The walk is OSSEC's: for each top-level rule of the event's category,
+ * a depth-first search where the first matching descendant wins; a rule
+ * marked noalert passes through when no child matches; a level-0 rule
+ * matches and stops without an alert.
+ *
+ * Correlation (frequency, timeframe, if_matched_sid/_group/_regex) keeps,
+ * per context, lists of recent alerted events: one per rule that an
+ * if_matched_sid names, one per if_matched_group rule, and one of every
+ * alerted event.  Each list is a ring of bounded size, so memory is
+ * bounded whatever the traffic; the oldest entries go first.  Counting
+ * follows Wazuh 4.x: a rule with frequency="N" fires on the Nth event
+ * (OSSEC 2.x fired on the N+2nd), and events already consumed by a
+ * correlation are passed over only after the same_* filters, so one
+ * attacker's alerts do not hide another's.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+
+#include "core/error.h"
+#include "rules/rules-int.h"
+
+/* An alerted event as correlation remembers it. */
+struct centry {
+	int		 refs;
+	int64_t		 t;
+	int		 matched;	/* level of the correlation that
+					   consumed it, 0: none */
+	int		 type;
+	const char	*srcip, *dstip, *srcport, *dstport, *user, *id,
+			*url, *hostname, *log;
+	char		 buf[];
+};
+
+struct rules_corr {
+	struct centry	**v;
+	int		 cap, head, n;	/* head: next slot to write */
+};
+
+#define FTS_MAX		65536
+#define DIFF_MAX	4096
+#define IGNORE_MAX	4096
+
+/* A bounded set of strings with FIFO eviction (FTS, ignore list). */
+struct rules_fts {
+	char		**ring;
+	int		 cap, head, n;
+	char		**tab;		/* open addressing, 2 x cap */
+	int		 tabcap;
+};
+
+struct rules_diff {
+	char		**key;		/* "host rule" */
+	char		**last;
+	int		 n, cap;
+};
+
+static void
+centry_put(struct centry *e)
+{
+	if (e != NULL && --e->refs == 0)
+		free(e);
+}
+
+int
+rules_corr_init(struct rules_corr *c, int cap)
+{
+	c->v = calloc((size_t)cap, sizeof(*c->v));
+	c->cap = cap;
+	c->head = c->n = 0;
+	return c->v == NULL ? MAMORI_ENOMEM : 0;
+}
+
+void
+rules_corr_release(struct rules_corr *c)
+{
+	int i;
+
+	if (c->v == NULL)
+		return;
+	for (i = 0; i < c->cap; i++)
+		centry_put(c->v[i]);
+	free(c->v);
+	c->v = NULL;
+}
+
+static void
+corr_add(struct rules_corr *c, struct centry *e)
+{
+	if (c->v == NULL)
+		return;
+	centry_put(c->v[c->head]);
+	c->v[c->head] = e;
+	e->refs++;
+	c->head = (c->head + 1) % c->cap;
+	if (c->n < c->cap)
+		c->n++;
+}
+
+/* The i-th newest entry (0: newest). */
+static struct centry *
+corr_at(const struct rules_corr *c, int i)
+{
+	return c->v[(c->head - 1 - i + 2 * c->cap) % c->cap];
+}
+
+static const char *
+user_of(const struct rules_ev *ev)
+{
+	return ev->fields[RULES_F_DSTUSER] != NULL ?
+	    ev->fields[RULES_F_DSTUSER] : ev->fields[RULES_F_SRCUSER];
+}
+
+static struct centry *
+centry_new(const struct rules_ev *ev, int matched)
+{
+	const char *src[9] = { ev->fields[RULES_F_SRCIP],
+	    ev->fields[RULES_F_DSTIP], ev->fields[RULES_F_SRCPORT],
+	    ev->fields[RULES_F_DSTPORT], ev->fields[RULES_F_DSTUSER],
+	    ev->fields[RULES_F_ID], ev->fields[RULES_F_URL], ev->hostname,
+	    ev->log };
+	const char **dst[9];
+	struct centry *e;
+	size_t len = 0, l;
+	char *p;
+	int i;
+
+	for (i = 0; i < 9; i++)
+		if (src[i] != NULL)
+			len += strlen(src[i]) + 1;
+	if ((e = calloc(1, sizeof(*e) + len)) == NULL)
+		return NULL;
+	e->t = ev->now_ns;
+	e->matched = matched;
+	e->type = ev->dec_type;
+	dst[0] = &e->srcip;
+	dst[1] = &e->dstip;
+	dst[2] = &e->srcport;
+	dst[3] = &e->dstport;
+	dst[4] = &e->user;
+	dst[5] = &e->id;
+	dst[6] = &e->url;
+	dst[7] = &e->hostname;
+	dst[8] = &e->log;
+	for (p = e->buf, i = 0; i < 9; i++) {
+		if (src[i] == NULL)
+			continue;
+		l = strlen(src[i]);
+		memcpy(p, src[i], l + 1);
+		*dst[i] = p;
+		p += l + 1;
+	}
+	return e;
+}
+
+static int
+same(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* The same_* / different_* filters against a previous event. */
+static int
+filters_ok(const struct rules_rule *r, const struct rules_ev *ev,
+    const struct centry *p)
+{
+	if ((r->same & RSAME_ID) && !same(ev->fields[RULES_F_ID], p->id))
+		return 0;
+	if ((r->same & RSAME_SRCIP) &&
+	    !same(ev->fields[RULES_F_SRCIP], p->srcip))
+		return 0;
+	if ((r->same & RSAME_DSTIP) &&
+	    !same(ev->fields[RULES_F_DSTIP], p->dstip))
+		return 0;
+	if ((r->same & RSAME_SRCPORT) &&
+	    !same(ev->fields[RULES_F_SRCPORT], p->srcport))
+		return 0;
+	if ((r->same & RSAME_DSTPORT) &&
+	    !same(ev->fields[RULES_F_DSTPORT], p->dstport))
+		return 0;
+	if ((r->same & RSAME_USER) &&
+	    !same(ev->fields[RULES_F_DSTUSER], p->user))
+		return 0;
+	if ((r->same & RSAME_LOCATION) && !same(ev->hostname, p->hostname))
+		return 0;
+	if ((r->same & RDIFF_URL) && (ev->fields[RULES_F_URL] == NULL ||
+	    p->url == NULL || strcmp(ev->fields[RULES_F_URL], p->url) == 0))
+		return 0;
+	if ((r->same & RDIFF_SRCIP) && (ev->fields[RULES_F_SRCIP] == NULL ||
+	    p->srcip == NULL || strcmp(ev->fields[RULES_F_SRCIP],
+	    p->srcip) == 0))
+		return 0;
+	return 1;
+}
+
+/* Whether enough earlier events qualify for r (correlation). */
+static int
+correlated(struct rules_ctx *ctx, const struct rules_rule *r,
+    struct rules_ev *ev, int *consumed)
+{
+	struct rules_corr *c;
+	int64_t window = (int64_t)r->timeframe * 1000000000LL;
+	int i, count = 0, need = r->frequency > 1 ? r->frequency - 1 : 1;
+
+	if (r->search_kind == 0)
+		c = &ctx->sid_lists[r->search_list];
+	else if (r->search_kind == 1)
+		c = &ctx->group_lists[r->search_list];
+	else
+		c = ctx->global;
+	for (i = 0; i < c->n; i++) {
+		struct centry *p = corr_at(c, i);
+
+		if (p == NULL || ev->now_ns - p->t > window)
+			return 0;
+		if (r->search_kind == 2) {
+			if (p->type != ev->dec_type || p->log == NULL ||
+			    !rules_pat_exec(r->if_matched_regex, ctx->sc,
+			    p->log, strlen(p->log), NULL, NULL))
+				continue;
+		}
+		if (!filters_ok(r, ev, p))
+			continue;
+		if (p->matched >= r->level && p->matched != 0)
+			continue;
+		if (++count < need)
+			continue;
+		p->matched = r->level;
+		*consumed = r->level;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * IP lists (OSSEC's OS_IPFoundList): a '!' entry turns the list into a
+ * negative one from there on; an address in an entry gives "match
+ * unless negative so far"; in none gives "match if negative".
+ */
+static int
+ip_in(const struct rules_ip *e, const uint8_t *a, int fam)
+{
+	int bits = e->bits, i;
+
+	if (e->family == 0)
+		return 1;
+	if (e->family != fam)
+		return 0;
+	for (i = 0; bits >= 8; i++, bits -= 8)
+		if (a[i] != e->net[i])
+			return 0;
+	if (bits > 0 && ((a[i] ^ e->net[i]) & (0xff << (8 - bits)) & 0xff))
+		return 0;
+	return 1;
+}
+
+static int
+iplist_ok(const struct rules_iplist *l, const char *v)
+{
+	uint8_t a[16];
+	int fam, neg = 0, i, r = -1;
+
+	if (l->n == 0)
+		return 1;
+	if (v == NULL)
+		return 0;
+	if (inet_pton(AF_INET, v, a) == 1)
+		fam = 4;
+	else if (inet_pton(AF_INET6, v, a) == 1)
+		fam = 6;
+	else
+		return 0;
+	for (i = 0; i < l->n && r < 0; i++) {
+		if (l->v[i].negate)
+			neg = 1;
+		if (ip_in(&l->v[i], a, fam))
+			r = !neg;
+	}
+	if (r < 0)
+		r = neg;
+	return l->negate ? !r : r;
+}
+
+static int
+cond_ok(struct rules_ctx *ctx, const struct rules_cond *c, const char *s)
+{
+	int m;
+
+	if (c->pat == NULL)
+		return 1;
+	if (s == NULL)
+		return 0;
+	m = rules_pat_exec(c->pat, ctx->sc, s, strlen(s), NULL, NULL);
+	return c->negate ? !m : m;
+}
+
+/*
+ * Bounded string sets.
+ */
+static uint32_t
+strhash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static struct rules_fts *
+sset_new(int cap)
+{
+	struct rules_fts *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	f->cap = cap;
+	f->tabcap = cap * 2;
+	f->ring = calloc((size_t)cap, sizeof(*f->ring));
+	f->tab = calloc((size_t)f->tabcap, sizeof(*f->tab));
+	if (f->ring == NULL || f->tab == NULL) {
+		free(f->ring);
+		free(f->tab);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static void
+sset_free(struct rules_fts *f)
+{
+	int i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->cap; i++)
+		free(f->ring[i]);
+	free(f->ring);
+	free(f->tab);
+	free(f);
+}
+
+static int
+sset_slot(const struct rules_fts *f, const char *s, int *slot)
+{
+	int i = (int)(strhash(s) % (uint32_t)f->tabcap), k;
+
+	for (k = 0; k < f->tabcap; k++, i = (i + 1) % f->tabcap) {
+		if (f->tab[i] == NULL) {
+			*slot = i;
+			return 0;
+		}
+		if (strcmp(f->tab[i], s) == 0) {
+			*slot = i;
+			return 1;
+		}
+	}
+	*slot = -1;
+	return 0;
+}
+
+static void
+sset_rehash(struct rules_fts *f)
+{
+	int i, slot;
+
+	memset(f->tab, 0, (size_t)f->tabcap * sizeof(*f->tab));
+	for (i = 0; i < f->cap; i++)
+		if (f->ring[i] != NULL && !sset_slot(f, f->ring[i], &slot) &&
+		    slot >= 0)
+			f->tab[slot] = f->ring[i];
+}
+
+static int
+sset_has(const struct rules_fts *f, const char *s)
+{
+	int slot;
+
+	return sset_slot(f, s, &slot);
+}
+
+static void
+sset_add(struct rules_fts *f, const char *s)
+{
+	char *d;
+	int slot;
+
+	if (sset_slot(f, s, &slot) || (d = strdup(s)) == NULL)
+		return;
+	if (f->ring[f->head] != NULL) {
+		free(f->ring[f->head]);
+		f->ring[f->head] = d;
+		f->head = (f->head + 1) % f->cap;
+		sset_rehash(f);		/* rare: only once the set is full */
+		return;
+	}
+	f->ring[f->head] = d;
+	f->head = (f->head + 1) % f->cap;
+	f->n++;
+	if (slot >= 0)
+		f->tab[slot] = d;
+}
+
+static void
+key_add(char *k, size_t klen, const char *v)
+{
+	size_t l = strlen(k);
+
+	if (v != NULL)
+		snprintf(k + l, klen - l, "%s%s", l ? " " : "", v);
+}
+
+/* The first-time-seen key of the event (OSSEC's FTS layout). */
+static void
+fts_key(const struct rules_ev *ev, unsigned sel, char *k, size_t klen)
+{
+	k[0] = '\0';
+	key_add(k, klen, ev->dec != NULL ? ev->dec->shown : "");
+	if (sel & RFTS_ID)
+		key_add(k, klen, ev->fields[RULES_F_ID]);
+	if (sel & RFTS_DSTUSER)
+		key_add(k, klen, ev->fields[RULES_F_DSTUSER]);
+	if (sel & RFTS_SRCUSER)
+		key_add(k, klen, ev->fields[RULES_F_SRCUSER]);
+	if (sel & RFTS_SRCIP)
+		key_add(k, klen, ev->fields[RULES_F_SRCIP]);
+	if (sel & RFTS_DSTIP)
+		key_add(k, klen, ev->fields[RULES_F_DSTIP]);
+	if (sel & RFTS_DATA)
+		key_add(k, klen, ev->fields[RULES_F_DATA]);
+	if (sel & RFTS_SYSNAME)
+		key_add(k, klen, ev->fields[RULES_F_SYSTEM_NAME]);
+	if (sel & RFTS_LOCATION)
+		key_add(k, klen, ev->location);
+}
+
+/* check_diff: the rule matches when the log differs from the last one
+ * this rule saw from this host (never the first time). */
+static int
+diff_check(struct rules_ctx *ctx, const struct rules_rule *r,
+    const struct rules_ev *ev)
+{
+	struct rules_diff *d = ctx->diff;
+	char key[512];
+	int i, changed;
+
+	if (d == NULL || ev->loglen >= 8192)
+		return 0;
+	snprintf(key, sizeof(key), "%s %u", ev->hostname, r->id);
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->key[i], key) == 0)
+			break;
+	if (i < d->n) {
+		changed = strcmp(d->last[i], ev->log) != 0;
+		if (changed) {
+			char *n = strdup(ev->log);
+
+			if (n != NULL) {
+				free(d->last[i]);
+				d->last[i] = n;
+			}
+		}
+		return changed;
+	}
+	if (d->n == d->cap) {
+		/* Full: forget the oldest. */
+		free(d->key[0]);
+		free(d->last[0]);
+		memmove(d->key, d->key + 1, (size_t)(d->n - 1) *
+		    sizeof(*d->key));
+		memmove(d->last, d->last + 1, (size_t)(d->n - 1) *
+		    sizeof(*d->last));
+		d->n--;
+	}
+	d->key[d->n] = strdup(key);
+	d->last[d->n] = strdup(ev->log);
+	if (d->key[d->n] == NULL || d->last[d->n] == NULL) {
+		free(d->key[d->n]);
+		free(d->last[d->n]);
+		return 0;
+	}
+	d->n++;
+	return 0;
+}
+
+static const char *
+list_value(const struct rules_ev *ev, const struct rules_listref *l)
+{
+	switch (l->field) {
+	case RLF_USER:
+		return ev->fields[RULES_F_SRCUSER] != NULL ?
+		    ev->fields[RULES_F_SRCUSER] : ev->fields[RULES_F_DSTUSER];
+	case RLF_HOSTNAME:
+		return ev->hostname;
+	case RLF_PROGRAM_NAME:
+		return ev->program_name;
+	default:
+		if (l->field >= 0 && l->field < RULES_F_NFIXED)
+			return ev->fields[l->field];
+		return l->dyn != NULL ? rules_ev_dyn(ev, l->dyn) : NULL;
+	}
+}
+
+/* address_match_key: the address, then its prefixes ending in '.'. */
+static const char *
+address_lookup(const struct rules_cdb *c, const char *v)
+{
+	char buf[128];
+	const char *r;
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	if ((r = rules_cdb_get(c, buf)) != NULL)
+		return r;
+	for (n = strlen(buf); n > 0; n--) {
+		if (buf[n - 1] != '.')
+			continue;
+		buf[n] = '\0';
+		if ((r = rules_cdb_get(c, buf)) != NULL)
+			return r;
+	}
+	return NULL;
+}
+
+static int
+list_ok(struct rules_ctx *ctx, const struct rules_ev *ev,
+    const struct rules_listref *l)
+{
+	const char *v = list_value(ev, l), *val;
+
+	if (v == NULL)
+		return 0;
+	switch (l->lookup) {
+	case RL_MATCH_KEY:
+		return rules_cdb_get(l->cdb, v) != NULL;
+	case RL_NOT_MATCH_KEY:
+		return rules_cdb_get(l->cdb, v) == NULL;
+	case RL_MATCH_KEY_VALUE:
+		val = rules_cdb_get(l->cdb, v);
+		return val != NULL && rules_pat_exec(l->check_value, ctx->sc,
+		    val, strlen(val), NULL, NULL);
+	case RL_ADDRESS_MATCH_KEY:
+		return address_lookup(l->cdb, v) != NULL;
+	case RL_NOT_ADDRESS_MATCH_KEY:
+		return address_lookup(l->cdb, v) == NULL;
+	case RL_ADDRESS_MATCH_KEY_VALUE:
+		/* OSSEC inverts this one by mistake; mamori does not. */
+		val = address_lookup(l->cdb, v);
+		return val != NULL && rules_pat_exec(l->check_value, ctx->sc,
+		    val, strlen(val), NULL, NULL);
+	}
+	return 0;
+}
+
+/* The rule's own conditions, in OSSEC's order. */
+static int
+rule_ok(struct rules_ctx *ctx, const struct rules_rule *r,
+    struct rules_ev *ev, int *consumed)
+{
+	const char *f = NULL;
+	char key[2048];
+	int i;
+
+	if (r->decoded_as >= 0 && (ev->dec == NULL ||
+	    ev->dec->id != r->decoded_as))
+		return 0;
+	if (r->program_name.pat != NULL && !cond_ok(ctx, &r->program_name,
+	    ev->program_name))
+		return 0;
+	if (!cond_ok(ctx, &r->idc, ev->fields[RULES_F_ID]))
+		return 0;
+	if (r->match.pat != NULL && !cond_ok(ctx, &r->match, ev->log))
+		return 0;
+	if (r->regex.pat != NULL && !cond_ok(ctx, &r->regex, ev->log))
+		return 0;
+	if (r->action != NULL) {
+		f = ev->fields[RULES_F_ACTION];
+		if (f == NULL || (strcmp(f, r->action) == 0) ==
+		    r->action_negate)
+			return 0;
+	}
+	if (!cond_ok(ctx, &r->url, ev->fields[RULES_F_URL]) ||
+	    !cond_ok(ctx, &r->system_name, ev->fields[RULES_F_SYSTEM_NAME]) ||
+	    !cond_ok(ctx, &r->protocol, ev->fields[RULES_F_PROTOCOL]) ||
+	    !cond_ok(ctx, &r->location, ev->location) ||
+	    !cond_ok(ctx, &r->data, ev->fields[RULES_F_DATA]))
+		return 0;
+	for (i = 0; i < r->nfconds; i++) {
+		const struct rules_fcond *fc = &r->fconds[i];
+
+		f = fc->fid >= 0 ? ev->fields[fc->fid] :
+		    rules_ev_dyn(ev, fc->name);
+		if (!cond_ok(ctx, &fc->c, f))
+			return 0;
+	}
+	if (!iplist_ok(&r->srcip, ev->fields[RULES_F_SRCIP]) ||
+	    !iplist_ok(&r->dstip, ev->fields[RULES_F_DSTIP]) ||
+	    !cond_ok(ctx, &r->srcport, ev->fields[RULES_F_SRCPORT]) ||
+	    !cond_ok(ctx, &r->dstport, ev->fields[RULES_F_DSTPORT]))
+		return 0;
+	if (r->compiled != NULL) {
+		struct rules_result tmp;
+
+		memset(&tmp, 0, sizeof(tmp));
+		memcpy(tmp.fields, ev->fields, sizeof(tmp.fields));
+		tmp.log = ev->log;
+		if (!r->compiled(&tmp))
+			return 0;
+	}
+	if (!cond_ok(ctx, &r->user, user_of(ev)))
+		return 0;
+	if (r->maxsize > 0 && ev->loglen < (size_t)r->maxsize)
+		return 0;
+	if (r->time_set) {
+		char now[6];
+		int in;
+
+		snprintf(now, sizeof(now), "%02d:%02d", ev->hour, ev->minute);
+		in = strcmp(now, r->time_start) >= 0 &&
+		    strcmp(now, r->time_end) <= 0;
+		if (in == r->time_neg)
+			return 0;
+	}
+	if (r->weekdays != 0 && !(r->weekdays & (1u << ev->wday)))
+		return 0;
+	if (!cond_ok(ctx, &r->extra_data, ev->fields[RULES_F_DATA]) ||
+	    !cond_ok(ctx, &r->hostname, ev->hostname) ||
+	    !cond_ok(ctx, &r->status, ev->fields[RULES_F_STATUS]))
+		return 0;
+	if (r->check_diff && !diff_check(ctx, r, ev))
+		return 0;
+	if (r->if_fts) {
+		if (ev->dec == NULL || ev->dec->fts == 0)
+			return 0;
+		fts_key(ev, ev->dec->fts, key, sizeof(key));
+		if (sset_has(ctx->fts, key))
+			return 0;
+		sset_add(ctx->fts, key);
+	}
+	for (i = 0; i < r->nlists; i++)
+		if (!list_ok(ctx, ev, &r->lists[i]))
+			return 0;
+	if (r->search_list >= 0 && !correlated(ctx, r, ev, consumed))
+		return 0;
+	return 1;
+}
+
+static const struct rules_rule *
+check(struct rules_ctx *ctx, const struct rules_rule *r, struct rules_ev *ev,
+    int *consumed, int depth)
+{
+	const struct rules_rule *m;
+	size_t i;
+
+	if (depth > 64 || !rule_ok(ctx, r, ev, consumed))
+		return NULL;
+	for (i = 0; i < r->nchildren; i++)
+		if ((m = check(ctx, r->children[i], ev, consumed,
+		    depth + 1)) != NULL)
+			return m;
+	if (r->noalert)
+		return NULL;
+	ctx->fired[r->index]++;
+	return r;
+}
+
+/* $(field) in a description becomes the field's value (Wazuh). */
+static const char *
+expand(struct rules_ctx *ctx, const struct rules_ev *ev, const char *d)
+{
+	char *o = ctx->desc, name[64];
+	size_t cap = sizeof(ctx->desc), n = 0;
+	const char *p, *e, *v;
+	int i;
+
+	if (d == NULL || strstr(d, "$(") == NULL)
+		return d;
+	for (p = d; *p != '\0' && n + 1 < cap; ) {
+		if (p[0] == '$' && p[1] == '(' && (e = strchr(p + 2, ')')) !=
+		    NULL && (size_t)(e - p - 2) < sizeof(name)) {
+			memcpy(name, p + 2, (size_t)(e - p - 2));
+			name[e - p - 2] = '\0';
+			v = NULL;
+			for (i = 0; i < RULES_F_NFIXED; i++)
+				if (strcmp(name, rules_field_name(i)) == 0)
+					v = ev->fields[i];
+			if (strcmp(name, "user") == 0)
+				v = user_of(ev);
+			else if (strcmp(name, "hostname") == 0)
+				v = ev->hostname;
+			else if (strcmp(name, "program_name") == 0)
+				v = ev->program_name;
+			else if (strcmp(name, "location") == 0)
+				v = ev->location;
+			if (v == NULL)
+				v = rules_ev_dyn(ev, name);
+			if (v != NULL)
+				n += (size_t)snprintf(o + n, cap - n, "%s", v);
+			if (n >= cap)
+				n = cap - 1;
+			p = e + 1;
+			continue;
+		}
+		o[n++] = *p++;
+	}
+	o[n] = '\0';
+	return o;
+}
+
+static void
+feed(struct rules_ctx *ctx, const struct rules_rule *r, struct rules_ev *ev,
+    int consumed)
+{
+	struct centry *e;
+	int i;
+
+	if ((e = centry_new(ev, consumed)) == NULL)
+		return;
+	e->refs = 1;
+	if (r->feed_sid_list >= 0)
+		corr_add(&ctx->sid_lists[r->feed_sid_list], e);
+	else
+		for (i = 0; i < r->nfeed_group_lists; i++)
+			corr_add(&ctx->group_lists[r->feed_group_lists[i]], e);
+	corr_add(ctx->global, e);
+	centry_put(e);
+}
+
+void
+rules_eval_result(struct rules_ctx *ctx, struct rules_ev *ev,
+    struct rules_result *res)
+{
+	const struct rules_set *rs = ctx->rs;
+	const struct rules_rule *cur = NULL;
+	char key[2048];
+	size_t i;
+	int consumed = 0, k;
+
+	for (i = 0; i < rs->ntop; i++) {
+		const struct rules_rule *t = rs->top[i];
+
+		if (ev->dec_type == RT_OSSEC_ALERT) {
+			if ((cur = ev->generated) == NULL)
+				return;
+		} else if (t->category != ev->dec_type)
+			continue;
+		else if ((cur = check(ctx, t, ev, &consumed, 0)) == NULL)
+			continue;
+		break;
+	}
+	if (cur == NULL)
+		return;
+	res->matched = 1;
+	res->rule_id = cur->id;
+	res->level = cur->level;
+	res->description = expand(ctx, ev, cur->description);
+	res->firedtimes = ctx->fired[cur->index];
+	for (k = 0; k < cur->nglist && k < RULES_MAX_GROUPS; k++)
+		res->groups[k] = cur->glist[k];
+	res->ngroups = k;
+	for (k = 0; k < cur->nmitre && k < 16; k++)
+		res->mitre[k] = cur->mitre[k];
+	res->nmitre = k;
+	if (cur->ninfo > 0)
+		res->info = cur->info[0].text;
+	for (k = 0; k < cur->ninfo && k < 8; k++) {
+		static const char *const kinds[] = { "Text", "Link", "CVE",
+		    "OSVDB" };
+
+		res->info_kind[k] = kinds[cur->info[k].type];
+		res->info_text[k] = cur->info[k].text;
+	}
+	res->ninfo = k;
+	if (cur->level == 0)
+		return;
+	if (cur->ignore_time > 0) {
+		int64_t *at = &ctx->ignore_at[cur->index];
+
+		if (*at != 0 && ev->now_ns - *at <
+		    (int64_t)cur->ignore_time * 1000000000LL)
+			return;
+		*at = ev->now_ns;
+	}
+	if (cur->check_ignored_sel != 0) {
+		fts_key(ev, cur->check_ignored_sel, key, sizeof(key));
+		if (sset_has(ctx->ignored, key))
+			return;
+	}
+	if (cur->ignore_sel != 0) {
+		fts_key(ev, cur->ignore_sel, key, sizeof(key));
+		sset_add(ctx->ignored, key);
+	}
+	res->alert = cur->log_alert;
+	feed(ctx, cur, ev, consumed);
+}
+
+int
+rules_eval_init(struct rules_ctx *ctx)
+{
+	const struct rules_set *rs = ctx->rs;
+	int i;
+
+	ctx->fired = calloc(rs->nrules + 1, sizeof(*ctx->fired));
+	ctx->ignore_at = calloc(rs->nrules + 1, sizeof(*ctx->ignore_at));
+	ctx->sid_lists = calloc((size_t)rs->nlists_sid + 1,
+	    sizeof(*ctx->sid_lists));
+	ctx->group_lists = calloc((size_t)rs->nlists_group + 1,
+	    sizeof(*ctx->group_lists));
+	ctx->global = calloc(1, sizeof(*ctx->global));
+	ctx->fts = sset_new(FTS_MAX);
+	ctx->ignored = sset_new(IGNORE_MAX);
+	ctx->diff = calloc(1, sizeof(*ctx->diff));
+	if (ctx->fired == NULL || ctx->ignore_at == NULL ||
+	    ctx->sid_lists == NULL || ctx->group_lists == NULL ||
+	    ctx->global == NULL || ctx->fts == NULL || ctx->ignored == NULL ||
+	    ctx->diff == NULL)
+		return MAMORI_ENOMEM;
+	ctx->diff->cap = DIFF_MAX;
+	ctx->diff->key = calloc(DIFF_MAX, sizeof(char *));
+	ctx->diff->last = calloc(DIFF_MAX, sizeof(char *));
+	if (ctx->diff->key == NULL || ctx->diff->last == NULL)
+		return MAMORI_ENOMEM;
+	for (i = 0; i < rs->nlists_sid; i++)
+		if (rules_corr_init(&ctx->sid_lists[i], rs->list_cap) != 0)
+			return MAMORI_ENOMEM;
+	for (i = 0; i < rs->nlists_group; i++)
+		if (rules_corr_init(&ctx->group_lists[i], rs->list_cap) != 0)
+			return MAMORI_ENOMEM;
+	return rules_corr_init(ctx->global, 8192);
+}
+
+void
+rules_eval_release(struct rules_ctx *ctx)
+{
+	const struct rules_set *rs = ctx->rs;
+	int i;
+
+	if (ctx->sid_lists != NULL)
+		for (i = 0; i < rs->nlists_sid; i++)
+			rules_corr_release(&ctx->sid_lists[i]);
+	if (ctx->group_lists != NULL)
+		for (i = 0; i < rs->nlists_group; i++)
+			rules_corr_release(&ctx->group_lists[i]);
+	if (ctx->global != NULL)
+		rules_corr_release(ctx->global);
+	free(ctx->sid_lists);
+	free(ctx->group_lists);
+	free(ctx->global);
+	free(ctx->fired);
+	free(ctx->ignore_at);
+	sset_free(ctx->fts);
+	sset_free(ctx->ignored);
+	if (ctx->diff != NULL) {
+		for (i = 0; i < ctx->diff->n; i++) {
+			free(ctx->diff->key[i]);
+			free(ctx->diff->last[i]);
+		}
+		free(ctx->diff->key);
+		free(ctx->diff->last);
+		free(ctx->diff);
+	}
+}
+
+/*
+ * Compiled rules: the built-in checks OSSEC rules may name.
+ */
+static int
+comp_srcuser_dstuser(const struct rules_result *r)
+{
+	const char *a = r->fields[RULES_F_SRCUSER], *b =
+	    r->fields[RULES_F_DSTUSER];
+
+	return a == NULL || b == NULL || strcmp(a, b) == 0;
+}
+
+static int
+check_id_size(const struct rules_result *r)
+{
+	return r->fields[RULES_F_ID] != NULL &&
+	    strlen(r->fields[RULES_F_ID]) >= 10;
+}
+
+static const char *
+field_after(const char *log, const char *name, char *buf, size_t len)
+{
+	const char *p = strstr(log, name), *e;
+	size_t n;
+
+	if (p == NULL)
+		return NULL;
+	p += strlen(name);
+	while (*p == ' ' || *p == ':' || *p == '\t')
+		p++;
+	for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+		;
+	n = (size_t)(e - p);
+	if (n == 0 || n >= len)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int
+comp_mswin_targetuser_calleruser_diff(const struct rules_result *r)
+{
+	char a[256], b[256];
+	const char *t, *c;
+
+	if (r->log == NULL)
+		return 0;
+	t = field_after(r->log, "Target Account Name", a, sizeof(a));
+	c = field_after(r->log, "Caller User Name", b, sizeof(b));
+	return t != NULL && c != NULL && strcmp(t, c) != 0;
+}
+
+static int
+is_simple_http_request(const struct rules_result *r)
+{
+	const char *u = r->fields[RULES_F_URL];
+	const char *a = r->fields[RULES_F_ACTION];
+
+	/* A POST is never simple (OSSEC 3.x, issue #922). */
+	if (u == NULL || (a != NULL && strcasecmp(a, "GET") != 0))
+		return 0;
+	return strcmp(u, "/") == 0 || strchr(u, '?') == NULL;
+}
+
+static int
+is_valid_crawler(const struct rules_result *r)
+{
+	static const char *const nets[] = { "72.14.", "209.85.", "65.55.",
+	    "207.46.", "74.6.", "72.30.", "67.195." };
+	size_t i;
+
+	if (r->log == NULL)
+		return 0;
+	for (i = 0; i < sizeof(nets) / sizeof(nets[0]); i++)
+		if (strncmp(r->log, nets[i], strlen(nets[i])) == 0)
+			return 1;
+	return 0;
+}
+
+rules_compiled_fn
+rules_compiled_find(const char *name)
+{
+	static const struct {
+		const char *name;
+		rules_compiled_fn fn;
+	} fns[] = {
+		{ "comp_srcuser_dstuser", comp_srcuser_dstuser },
+		{ "check_id_size", check_id_size },
+		{ "comp_mswin_targetuser_calleruser_diff",
+		    comp_mswin_targetuser_calleruser_diff },
+		{ "is_simple_http_request", is_simple_http_request },
+		{ "is_valid_crawler", is_valid_crawler },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		if (strcmp(name, fns[i].name) == 0)
+			return fns[i].fn;
+	return NULL;
+}
