@@ -9,5 +9,6 @@ int cmd_server(int argc, char **argv);
 int cmd_logs(int argc, char **argv);	/* logs verify | logs search */
 int cmd_status(int argc, char **argv);
 int cmd_logtest(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
 	{ "logs", cmd_logs, "search and verify the log store" },
 	{ "status", cmd_status, "show listener, queue and host state" },
 	{ "logtest", cmd_logtest, "show how the rules analyse log lines" },
+	{ "analyze", cmd_analyze, "analyse log files with the rules" },
 };
 
 static void

@@ -131,4 +131,14 @@ void rules_ctx_set_hostname(struct rules_ctx *ctx, const char *name);
 int rules_process(struct rules_ctx *ctx, const char *line, size_t len,
     const char *location, int64_t now_ns, struct rules_result *res);
 
+/*
+ * The line the decoders see for a received syslog event (parsed by
+ * syslog_parse()): "Mmm dd hh:mm:ss host program[pid]: message", the BSD
+ * header OSSEC/Wazuh rulesets are written for, rebuilt from the parsed
+ * fields whatever the wire format was.  Unparsed events give their raw
+ * text.  Writes at most len bytes including the NUL; returns the length.
+ */
+struct event;
+size_t rules_event_line(const struct event *ev, char *buf, size_t len);
+
 #endif

@@ -32,7 +32,7 @@ check "golden cases found" "$n" 44
 line='Feb  4 10:15:00 melancia sshd[1234]: Failed password for root from 10.0.0.1 port 22 ssh2'
 out=$(printf '%s\n' "$line" | "$MAMORI" logtest --json \
     --rules "$S/config/ossec-server.conf")
-check "json decoder" "$(printf '%s\n' "$out" | jq -r .decoder.name)" sshd
+check "json decoder" "$(printf '%s\n' "$out" | jq -r '.decoder.parent // .decoder.name')" sshd
 check "json srcip" "$(printf '%s\n' "$out" | jq -r .data.srcip)" 10.0.0.1
 check "json user" "$(printf '%s\n' "$out" | jq -r .data.dstuser)" root
 check "json rule" "$(printf '%s\n' "$out" | jq -r .rule.id)" 5716
