@@ -1172,8 +1172,8 @@ ossec3_osregex(struct rules_pat *p, const char *pat, struct sbuf *b,
 		}
 		sb_addc(b, pat[i]);
 	}
-	if (b->oom)
-		return 0;
+	if (b->oom || b->p == NULL)
+		return 0;	/* out of memory, or the empty pattern */
 	/* Greedy again: "+?" or "*?" (not after '\'), then ")"s, then '|',
 	 * '$' or the end.  Reads ahead of where it writes. */
 	for (i = 0, w = 0, prev = '\0'; i < b->len; i++) {
