@@ -9,7 +9,8 @@
 # receiver takes it over one TCP connection: first to `mamori server`, which
 # stores them in its hash-chained log store (fsync every 50 ms), then to
 # rsyslogd writing them to a plain file (omfile, no fsync), alternating
-# for ROUNDS rounds.  A receiver's time runs from the first byte sent
+# for ROUNDS rounds.  mamori runs with --no-rules: rsyslog analyses
+# nothing either.  A receiver's time runs from the first byte sent
 # until every message is on its disk: for mamori until the server, told
 # to stop after loggen finished, has stored and synced everything and
 # exited; for rsyslog until its file holds all N lines (see
@@ -76,7 +77,7 @@ run_mamori() {
 	p=$(port)
 	rm -rf "$T/data"
 	sync	# the last run's files go to disk now, not during this one
-	timed "$MAMORI" server --data "$T/data" \
+	timed "$MAMORI" server --no-rules --data "$T/data" \
 	    --listen "tcp://127.0.0.1:$p" >"$T/mamori.log" 2>&1
 	wait_listen "$p"
 	t0=$(now)

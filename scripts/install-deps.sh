@@ -19,7 +19,7 @@ build_pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev \
 run_pkgs="openssl"
 test_pkgs="bsdutils util-linux rsyslog rsyslog-relp rsyslog-gnutls \
   procps iproute2 psmisc time xxd gzip libglib2.0-0 \
-  openssl jq netcat-openbsd bc"
+  openssl jq netcat-openbsd bc sqlite3"
 
 pkgs="$build_pkgs $run_pkgs"
 [ $want_test = 1 ] && pkgs="$pkgs $test_pkgs"

@@ -2,7 +2,7 @@
  * cmd-server.c - `mamori server`: the log server.
  *
  *   mamori server [--config FILE] [--data DIR] [--listen URL]...
- *                 [--key FILE]
+ *                 [--key FILE] [--rules PATH | --no-rules]
  */
 #include <getopt.h>
 #include <signal.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli-ruleset.h"
 #include "cli/cmds.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -22,13 +23,18 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: mamori server [--config FILE] [--data DIR] "
 	    "[--listen URL]... [--key FILE]\n"
+	    "                     [--rules PATH | --no-rules]\n"
 	    "  --config FILE  YAML configuration (default: built-in "
 	    "defaults)\n"
 	    "  --data DIR     data directory (default ./mamori-data)\n"
 	    "  --listen URL   udp://, tcp://, tls://, relp://ADDR:PORT; "
 	    "repeatable;\n"
 	    "                 replaces the configured listeners\n"
-	    "  --key FILE     seal key (default: storage.seal_key)\n");
+	    "  --key FILE     seal key (default: storage.seal_key)\n"
+	    "  --rules PATH   ruleset: file, directory or ossec.conf "
+	    "(default: rules.path,\n"
+	    "                 else the bundled one); SIGHUP reloads it\n"
+	    "  --no-rules     store only, analyse nothing\n");
 }
 
 static void
@@ -63,6 +69,8 @@ cmd_server(int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "no-rules", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +78,8 @@ cmd_server(int argc, char **argv)
 	struct server *s;
 	char err[1024], **listen = NULL;
 	const char *config_path = NULL, *data = NULL, *key = NULL;
+	const char *rules = NULL;
+	int norules = 0;
 	size_t nlisten = 0;
 	sigset_t set;
 	int ch, status = 1;
@@ -77,12 +87,15 @@ cmd_server(int argc, char **argv)
 	if ((listen = calloc((size_t)argc, sizeof(*listen))) == NULL)
 		return 1;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:d:l:k:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:d:l:k:r:Rh", opts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c': config_path = optarg; break;
 		case 'd': data = optarg; break;
 		case 'l': listen[nlisten++] = optarg; break;
 		case 'k': key = optarg; break;
+		case 'r': rules = optarg; break;
+		case 'R': norules = 1; break;
 		case 'h': usage(stdout); free(listen); return 0;
 		default: usage(stderr); free(listen); return 2;
 		}
@@ -109,6 +122,25 @@ cmd_server(int argc, char **argv)
 	if (key != NULL) {
 		free(cfg.seal_key);
 		cfg.seal_key = strdup(key);
+	}
+	if (norules)
+		cfg.rules_enabled = 0;
+	if (rules != NULL) {
+		free(cfg.rules_path);
+		cfg.rules_path = strdup(rules);
+		cfg.rules_enabled = 1;
+	}
+	if (cfg.rules_enabled && cfg.rules_path == NULL) {
+		char dir[4096];
+
+		/* The bundled ruleset; a build without one stores only. */
+		if (cli_ruleset_default(dir, sizeof(dir)) == 0)
+			cfg.rules_path = strdup(dir);
+		else {
+			fprintf(stderr, "mamori: no bundled ruleset found (%s); "
+			    "the server stores without analysing\n", dir);
+			cfg.rules_enabled = 0;
+		}
 	}
 	if (cfg.data_dir == NULL || cfg.seal_key == NULL) {
 		fprintf(stderr, "mamori: out of memory\n");

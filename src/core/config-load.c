@@ -99,6 +99,9 @@ static const struct setting settings[] = {
 	{ "storage", "compression_level", K_INT, CF(zstd_level), 1, 19,
 	    WHAT_NUM },
 	{ "storage", "seal_key", K_STRING, CF(seal_key), 0, 0, WHAT_PATH },
+	{ "rules", "enabled", K_INT, CF(rules_enabled), 0, 1, "0 or 1" },
+	{ "rules", "path", K_PATH, CF(rules_path), 0, 0,
+	    "a rule file, directory or ossec.conf" },
 	{ "tls", "cert", K_PATH, TF(cert), 0, 0, WHAT_PATH },
 	{ "tls", "key", K_PATH, TF(key), 0, 0, WHAT_PATH },
 	{ "tls", "ca", K_PATH, TF(ca), 0, 0, WHAT_PATH },
@@ -110,7 +113,7 @@ static const struct setting settings[] = {
 _Static_assert(NSETTINGS <= 32, "settings do not fit an unsigned mask");
 
 static const char *const sections[] = {
-	"server", "listeners", "input", "pipeline", "storage", "tls",
+	"server", "listeners", "input", "pipeline", "storage", "tls", "rules",
 };
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 

@@ -123,7 +123,8 @@ config_release(struct config *c)
 	free(c->data_dir);
 	free(c->user);
 	free(c->seal_key);
-	c->path = c->data_dir = c->user = c->seal_key = NULL;
+	free(c->rules_path);
+	c->path = c->data_dir = c->user = c->seal_key = c->rules_path = NULL;
 	config_listeners_free(c->listeners, c->nlisteners);
 	c->listeners = NULL;
 	c->nlisteners = 0;
@@ -137,6 +138,7 @@ config_copy(struct config *dst, const struct config *src)
 
 	*dst = *src;
 	dst->path = dst->data_dir = dst->user = dst->seal_key = NULL;
+	dst->rules_path = NULL;
 	dst->listeners = NULL;
 	dst->nlisteners = 0;
 	memset(&dst->tls, 0, sizeof(dst->tls));
@@ -144,6 +146,7 @@ config_copy(struct config *dst, const struct config *src)
 	    config_dup_opt(&dst->data_dir, src->data_dir) != 0 ||
 	    config_dup_opt(&dst->user, src->user) != 0 ||
 	    config_dup_opt(&dst->seal_key, src->seal_key) != 0 ||
+	    config_dup_opt(&dst->rules_path, src->rules_path) != 0 ||
 	    config_tls_copy(&dst->tls, &src->tls) != 0)
 		goto fail;
 	if (src->nlisteners > 0) {
@@ -261,6 +264,7 @@ config_init(struct config *c)
 	c->fsync_interval_ns = 50 * NS_PER_MS;
 	c->zstd_level = 3;
 	c->tls.verify_client = TLS_VERIFY_NONE;
+	c->rules_enabled = 1;
 	if ((found = lookup_user("mamori", 0, NULL)) < 0 ||
 	    (c->data_dir = strdup(DEFAULT_DATA_DIR)) == NULL ||
 	    (c->user = strdup(found ? "mamori" : "nobody")) == NULL ||

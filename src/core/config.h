@@ -86,6 +86,11 @@ struct config {
 
 	/* tls: defaults for tls:// listeners */
 	struct tls_conf	 tls;
+
+	/* rules: */
+	int		 rules_enabled;	/* default 1 */
+	char		*rules_path;	/* file, directory or ossec.conf;
+					   NULL: the bundled ruleset */
 };
 
 /*

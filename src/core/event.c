@@ -83,6 +83,8 @@ event_free(struct event *ev)
 {
 	if (ev == NULL)
 		return;
+	if (ev->ext != NULL && ev->ext_free != NULL)
+		ev->ext_free(ev->ext);
 	if (ev->blk != NULL)
 		block_put(ev->blk, 1);
 	else

@@ -62,6 +62,8 @@ struct event {
 	struct event_ack *ack;		/* signalled once stored; may be NULL */
 	struct event_block *blk;	/* slab block holding it, or NULL */
 	uint8_t		body_hash[32];	/* logstore_event_prehash() */
+	void		*ext;		/* what analysis attached (an alert) */
+	void		(*ext_free)(void *);	/* frees ext, with the event */
 	uint32_t	raw_len;	/* raw bytes: data[0 .. raw_len) */
 	uint32_t	data_len;	/* bytes used in data[] */
 	uint32_t	data_cap;	/* bytes allocated for data[] */

@@ -6,12 +6,14 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "core/config.h"
 #include "core/queue.h"
 #include "input/listener.h"
 #include "input/syslog.h"
 #include "server/server.h"
+#include "rules/rules.h"
 #include "store/db.h"
 #include "store/logstore.h"
 
@@ -52,6 +54,14 @@ struct worker {
 	int64_t		 last_sweep_ns;
 	struct event	**reports;	/* clock-skew events to queue */
 	size_t		 nreports, capreports;
+	struct server_ruleset *rules;	/* the set rctx analyses with */
+	struct rules_ctx *rctx;		/* this worker's correlation state */
+};
+
+/* Alerts waiting for their group's fsync (writer). */
+struct server_alerts {
+	void		**v;
+	size_t		 n, cap;
 };
 
 struct server_counters {
@@ -63,6 +73,7 @@ struct server_counters {
 	atomic_uint_fast64_t write_errors;
 	atomic_uint_fast64_t skew_reports;
 	atomic_uint_fast64_t lost;	/* given up on at shutdown */
+	atomic_uint_fast64_t alerts;	/* raised by the rules */
 };
 
 struct server {
@@ -100,6 +111,11 @@ struct server {
 	int			 writer_gave_up;	/* writer thread only */
 	uint64_t		*writer_counts;	/* its groups' per-listener
 						   counts, 2 x (nlisteners+1) */
+	pthread_mutex_t		 rules_mu;	/* guards rules, refs */
+	int			 rules_mu_init;
+	struct server_ruleset	*rules;		/* current; NULL: rules off */
+	FILE			*alerts_file;	/* <data>/alerts.json */
+	struct db		*alerts_db;	/* the writer's connection */
 };
 
 /* server-writer.c: the store's sync_done callback (wakes the writer). */
@@ -115,6 +131,17 @@ size_t server_worker_take_hosts(struct worker *w, struct db_host **out);
 
 /* server-writer.c */
 void *server_writer_thread(void *arg);
+
+/* server-rules.c: loading, SIGHUP reload, analysis in the workers,
+ * alerts out of the writer. */
+int server_rules_init(struct server *s, char *err, size_t errlen);
+void server_rules_reload(struct server *s);
+void server_rules_release(struct server *s);
+void server_rules_analyze(struct worker *w, struct event **evs, int n);
+void server_rules_worker_release(struct worker *w);
+int server_alerts_take(struct server_alerts *l, struct event *ev);
+void server_alerts_flush(struct server *s, struct server_alerts *l);
+void server_alerts_release(struct server_alerts *l);
 
 /* server-status.c */
 /* Returns the status snapshot as JSON text (caller frees). */

@@ -266,6 +266,8 @@ server_worker_thread(void *arg)
 		if (time_now_ns() - w->last_sweep_ns > NS_PER_SEC)
 			sweep(w, time_now_ns());
 		pthread_mutex_unlock(&w->mu);
+		if (n > 0)
+			server_rules_analyze(w, (struct event **)items, n);
 		if (hasher != NULL && writer_behind(w))
 			for (i = 0; i < n; i++)
 				logstore_event_prehash(hasher, items[i]);
@@ -281,6 +283,7 @@ server_worker_thread(void *arg)
 		}
 	}
 	logstore_hasher_free(hasher);
+	server_rules_worker_release(w);
 	return NULL;
 }
 

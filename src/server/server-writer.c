@@ -40,6 +40,7 @@ struct group {
 	uint64_t	 total;
 	uint64_t	*per;		/* per listener */
 	struct pending_acks acks;
+	struct server_alerts alerts;	/* written once the group is synced */
 };
 
 static int
@@ -201,6 +202,9 @@ settle(struct server *s, struct group *g, int rc)
 		g->per[i] = 0;
 	}
 	acks_done(&g->acks, rc);
+	/* Alerts are facts about what was received: written even when
+	 * the records could not be. */
+	server_alerts_flush(s, &g->alerts);
 }
 
 static int
@@ -303,6 +307,8 @@ server_writer_thread(void *arg)
 			    acks_add(&cur->acks, ev->ack) != 0) {
 				event_ack_done(ev->ack, MAMORI_ENOMEM);
 			}
+			if (ev->ext != NULL)
+				(void)server_alerts_take(&cur->alerts, ev);
 			event_free(ev);
 		}
 		if (closed) {
@@ -349,6 +355,8 @@ server_writer_thread(void *arg)
 	assert(!group_pending(&grp[0]) && !group_pending(&grp[1]));
 	free(grp[0].acks.v);
 	free(grp[1].acks.v);
+	server_alerts_release(&grp[0].alerts);
+	server_alerts_release(&grp[1].alerts);
 	mirror_stats(s);
 	if (atomic_load(&s->n.lost) > 0)
 		log_err("log store: %llu events received could not be stored "

@@ -195,10 +195,14 @@ server_new(const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if ((s->db = db_open(s->db_path, 0, dberr, sizeof(dberr))) == NULL) {
+	if ((s->db = db_open(s->db_path, 0, dberr, sizeof(dberr))) == NULL ||
+	    (s->alerts_db = db_open(s->db_path, 0, dberr,
+	    sizeof(dberr))) == NULL) {
 		snprintf(err, errlen, "%s", dberr);
 		goto fail;
 	}
+	if (server_rules_init(s, err, errlen) != 0)
+		goto fail;
 
 	s->nworkers = c->workers;
 	if ((s->workers = calloc((size_t)s->nworkers,
@@ -356,8 +360,7 @@ server_run(struct server *s)
 			break;
 		}
 		if (sig == SIGHUP)
-			log_info("SIGHUP: configuration reload is not "
-			    "supported; restart to apply changes");
+			server_rules_reload(s);
 		now = time_mono_ns();
 		if (now - last_status >= STATUS_EVERY_NS) {
 			server_status_save(s);
@@ -446,6 +449,8 @@ server_free(struct server *s)
 	free(s->lstats);
 	free(s->relp_stats);
 	free(s->writer_counts);
+	server_rules_release(s);
+	db_close(s->alerts_db);
 	db_close(s->db);
 	logstore_close(s->store);
 	free(s->db_path);

@@ -16,6 +16,7 @@
 struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*host_merge;
+	sqlite3_stmt	*alert_add;
 };
 
 static const char *migrations[] = {
@@ -34,6 +35,24 @@ static const char *migrations[] = {
 	"  updated INTEGER NOT NULL,"
 	"  json TEXT NOT NULL"
 	");",
+	/* 1 -> 2: alerts of the rules engine, each linked to the log
+	 * record (log store seq) that raised it. */
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  rule_id INTEGER NOT NULL,"
+	"  level INTEGER NOT NULL,"
+	"  description TEXT,"
+	"  groups TEXT,"
+	"  host TEXT,"
+	"  srcip TEXT,"
+	"  user TEXT,"
+	"  log_seq INTEGER,"
+	"  json TEXT NOT NULL"
+	");"
+	"CREATE INDEX alerts_time ON alerts(time);"
+	"CREATE INDEX alerts_rule ON alerts(rule_id, time);"
+	"CREATE INDEX alerts_srcip ON alerts(srcip, time);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -143,6 +162,7 @@ db_close(struct db *db)
 	if (db == NULL)
 		return;
 	sqlite3_finalize(db->host_merge);
+	sqlite3_finalize(db->alert_add);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -151,6 +171,68 @@ int
 db_schema_version(struct db *db)
 {
 	return user_version(db->h);
+}
+
+/* A batch write: prepares *st once (sql), begins a transaction. */
+static int
+tx_begin(struct db *db, sqlite3_stmt **st, const char *sql)
+{
+	if (*st == NULL && sqlite3_prepare_v2(db->h, sql, -1, st, NULL) !=
+	    SQLITE_OK)
+		return MAMORI_EDB;
+	if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return MAMORI_EDB;
+	return 0;
+}
+
+/* Commits what tx_begin() began, or rolls it back when rc says so. */
+static int
+tx_end(struct db *db, int rc)
+{
+	if (rc != 0) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return MAMORI_EDB;
+	return 0;
+}
+
+int
+db_alerts_add(struct db *db, const struct db_alert *a, size_t n)
+{
+	static const char sql[] =
+	    "INSERT INTO alerts (time, rule_id, level, description, groups, "
+	    "  host, srcip, user, log_seq, json) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	size_t i;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if ((rc = tx_begin(db, &db->alert_add, sql)) != 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++) {
+		sqlite3_stmt *st = db->alert_add;
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, a[i].time_ns);
+		sqlite3_bind_int64(st, 2, a[i].rule_id);
+		sqlite3_bind_int(st, 3, a[i].level);
+		sqlite3_bind_text(st, 4, a[i].description, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, a[i].groups, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, a[i].host, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, a[i].srcip, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, a[i].user, -1, SQLITE_STATIC);
+		if (a[i].log_seq != 0)
+			sqlite3_bind_int64(st, 9, (sqlite3_int64)a[i].log_seq);
+		else
+			sqlite3_bind_null(st, 9);
+		sqlite3_bind_text(st, 10, a[i].json, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = MAMORI_EDB;
+	}
+	return tx_end(db, rc);
 }
 
 int
@@ -169,11 +251,8 @@ db_hosts_merge(struct db *db, const struct db_host *hosts, size_t n)
 
 	if (n == 0)
 		return 0;
-	if (db->host_merge == NULL && sqlite3_prepare_v2(db->h, sql, -1,
-	    &db->host_merge, NULL) != SQLITE_OK)
-		return MAMORI_EDB;
-	if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return MAMORI_EDB;
+	if ((rc = tx_begin(db, &db->host_merge, sql)) != 0)
+		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
 		sqlite3_stmt *st = db->host_merge;
 
@@ -190,13 +269,7 @@ db_hosts_merge(struct db *db, const struct db_host *hosts, size_t n)
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = MAMORI_EDB;
 	}
-	if (rc != 0) {
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
-	}
-	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		return MAMORI_EDB;
-	return 0;
+	return tx_end(db, rc);
 }
 
 static void

@@ -40,6 +40,23 @@ struct db_host {
 	int64_t		offset_ns;	/* clock offset: its time - ours */
 };
 
+/* An alert of the rules engine (strings may be NULL). */
+struct db_alert {
+	int64_t		 time_ns;
+	uint32_t	 rule_id;
+	int		 level;
+	const char	*description;
+	const char	*groups;	/* "a,b,c" */
+	const char	*host;
+	const char	*srcip;
+	const char	*user;
+	uint64_t	 log_seq;	/* log store record, 0: none */
+	const char	*json;		/* the whole alert (alerts.json) */
+};
+
+/* Stores a[0..n) in one transaction.  Returns 0 or MAMORI_EDB. */
+int db_alerts_add(struct db *db, const struct db_alert *a, size_t n);
+
 /*
  * Adds the new counts in hosts[0..n) to the stored ones (messages are
  * added, times and offsets replaced) in one transaction.  Returns 0 or

@@ -43,6 +43,41 @@ TEST(migrate_and_reopen)
 	db_close(db);
 }
 
+TEST(alerts_add)
+{
+	char path[128], err[512];
+	struct db_alert a[2];
+	struct db *db;
+	sqlite3 *h;
+	sqlite3_stmt *st;
+
+	snprintf(path, sizeof(path), "%s/alerts.db", dir);
+	db = db_open(path, 0, err, sizeof(err));
+	CHECK(db != NULL);
+	memset(a, 0, sizeof(a));
+	a[0].time_ns = 1;
+	a[0].rule_id = 5716;
+	a[0].level = 5;
+	a[0].srcip = "192.0.2.1";
+	a[0].log_seq = 42;
+	a[0].json = "{}";
+	a[1] = a[0];
+	a[1].rule_id = 5720;
+	a[1].log_seq = 0;	/* no record: NULL */
+	CHECK_INT(db_alerts_add(db, a, 2), 0);
+	CHECK_INT(db_alerts_add(db, a, 0), 0);
+	db_close(db);
+	CHECK_INT(sqlite3_open(path, &h), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(h, "SELECT count(*), sum(log_seq), "
+	    "max(rule_id) FROM alerts", -1, &st, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int(st, 0), 2);
+	CHECK_INT(sqlite3_column_int(st, 1), 42);
+	CHECK_INT(sqlite3_column_int(st, 2), 5720);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+
 TEST(newer_schema_refused)
 {
 	char path[128], err[512], sql[64];
@@ -123,6 +158,7 @@ main(void)
 		return 1;
 	RUN(migrate_and_reopen);
 	RUN(newer_schema_refused);
+	RUN(alerts_add);
 	RUN(hosts_and_status);
 	rc = test_summary();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
