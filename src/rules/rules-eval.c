@@ -393,14 +393,22 @@ sset_add(struct rules_fts *f, const char *s)
 	char *d;
 	int slot;
 
+	int i;
+
 	if (sset_slot(f, s, &slot) || (d = strdup(s)) == NULL)
 		return;
 	if (f->ring[f->head] != NULL) {
-		free(f->ring[f->head]);
-		f->ring[f->head] = d;
-		f->head = (f->head + 1) % f->cap;
-		sset_rehash(f);		/* rare: only once the set is full */
-		return;
+		/* Full: forget the oldest half at once and rebuild the
+		 * table, so that the cost per key stays constant. */
+		for (i = 0; i < f->cap / 2; i++) {
+			int k = (f->head + i) % f->cap;
+
+			free(f->ring[k]);
+			f->ring[k] = NULL;
+		}
+		f->n -= f->cap / 2;
+		sset_rehash(f);
+		(void)sset_slot(f, s, &slot);
 	}
 	f->ring[f->head] = d;
 	f->head = (f->head + 1) % f->cap;
