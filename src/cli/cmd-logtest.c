@@ -185,7 +185,8 @@ cmd_logtest(int argc, char **argv)
 	while ((len = getline(&line, &cap, stdin)) >= 0) {
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (len == 0)
+		/* As ossec-logtest: lines of one character are skipped. */
+		if (len < 2)
 			continue;
 		meta.time_ns = time_now_ns();
 		rules_process(ctx, line, (size_t)len, "stdin", meta.time_ns,

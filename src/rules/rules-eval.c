@@ -232,7 +232,17 @@ correlated(struct rules_ctx *ctx, const struct rules_rule *r,
 			continue;
 		if (++count < need)
 			continue;
-		p->matched = r->level;
+		/* Every event counted is used up, so that the next alert
+		 * needs as many new ones (Wazuh marks only the last,
+		 * which fires again every second event). */
+		for (; i >= 0; i--) {
+			struct centry *q = corr_at(c, i);
+
+			if (q != NULL && (r->search_kind != 2 ||
+			    q->type == ev->dec_type) && filters_ok(r, ev, q) &&
+			    !(q->matched >= r->level && q->matched != 0))
+				q->matched = r->level;
+		}
 		*consumed = r->level;
 		return 1;
 	}

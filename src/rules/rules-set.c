@@ -328,6 +328,11 @@ load_dir(struct rules_set *rs, const char *path, int want, char *err,
 		n++;
 	}
 	closedir(d);
+	if (rc == 0 && n == 0) {
+		snprintf(err, errlen, "%s: no .xml decoder or rule file in the "
+		    "directory (subdirectories are not read)", path);
+		rc = MAMORI_ECONFIG;
+	}
 	if (rc == 0 && n > 0)
 		qsort(names, n, sizeof(*names), name_cmp);
 	/* Decoders before rules (rules name decoders in decoded_as). */

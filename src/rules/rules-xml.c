@@ -734,6 +734,16 @@ var_expand(struct parser *x, const char **sp, const struct rules_xml_node *elem)
 				continue;
 			}
 			name = s + i + 1;
+			/* "$(field)" is Wazuh's field reference in a
+			 * description, never a variable: kept as it is
+			 * (OSSEC's os_xml would call it unknown). */
+			if (*name == '(') {
+				if (res != NULL)
+					res[out] = '$';
+				out++;
+				i++;
+				continue;
+			}
 			nlen = strcspn(name, VAR_TERMS);
 			if (nlen > RULES_XML_MAX_VARNAME)
 				return fail(x, elem->line, "variable name "

@@ -105,6 +105,9 @@ flush_reports(struct worker *w)
 {
 	size_t i;
 
+	/* mamori's own events go through the rules like any other. */
+	if (w->nreports > 0)
+		server_rules_analyze(w, w->reports, (int)w->nreports);
 	for (i = 0; i < w->nreports; i++) {
 		struct event *ev = w->reports[i];
 

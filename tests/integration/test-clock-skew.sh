@@ -49,4 +49,10 @@ off=$(printf '%s\n' "$b" | jq -r '.sd["mamori@32473"].offset | tonumber | floor'
 check "status shows the offset" "$("$MAMORI" status --data "$DATA" --json |
     jq '.hosts[] | select(.host == "ahead.example") |
     .clock_offset_s > 7000')" true
+# The reports go through the bundled rules like any other event.
+check "skew alerts" "$(jq -c 'select(.rule.id == "180010")' \
+    "$DATA/alerts.json" 2>/dev/null | wc -l)" 2
+check "skew alert category" "$(jq -r 'select(.rule.id == "180010") |
+    .rule.groups | index("category_tampering") != null' "$DATA/alerts.json" |
+    sort -u)" true
 finish
