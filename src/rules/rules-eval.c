@@ -39,9 +39,24 @@ struct centry {
 	char		 buf[];
 };
 
+/*
+ * A correlation list: a ring of the newest entries, and chains through
+ * it by source address, so that a same_source_ip rule walks only the
+ * entries of its source instead of every entry in the window (a flood
+ * from many sources made that walk the cost of every event).  A link
+ * names a slot and the sequence number the entry there had; an entry
+ * overwritten since ends the chain.
+ */
 struct rules_corr {
 	struct centry	**v;
+	uint64_t	*vseq;		/* sequence number of each slot */
+	int		*link;		/* older slot of the same source */
+	uint64_t	*linkseq;
+	int		*bucket;	/* newest slot per source hash */
+	uint64_t	*bucketseq;
+	int		 nbuckets;	/* a power of 2 */
 	int		 cap, head, n;	/* head: next slot to write */
+	uint64_t	 seq;
 };
 
 #define FTS_MAX		65536
@@ -72,10 +87,20 @@ centry_put(struct centry *e)
 int
 rules_corr_init(struct rules_corr *c, int cap)
 {
+	memset(c, 0, sizeof(*c));
+	for (c->nbuckets = 16; c->nbuckets < cap; c->nbuckets *= 2)
+		;
 	c->v = calloc((size_t)cap, sizeof(*c->v));
+	c->vseq = calloc((size_t)cap, sizeof(*c->vseq));
+	c->link = calloc((size_t)cap, sizeof(*c->link));
+	c->linkseq = calloc((size_t)cap, sizeof(*c->linkseq));
+	c->bucket = calloc((size_t)c->nbuckets, sizeof(*c->bucket));
+	c->bucketseq = calloc((size_t)c->nbuckets, sizeof(*c->bucketseq));
 	c->cap = cap;
-	c->head = c->n = 0;
-	return c->v == NULL ? MAMORI_ENOMEM : 0;
+	if (c->v == NULL || c->vseq == NULL || c->link == NULL ||
+	    c->linkseq == NULL || c->bucket == NULL || c->bucketseq == NULL)
+		return MAMORI_ENOMEM;
+	return 0;
 }
 
 void
@@ -88,20 +113,88 @@ rules_corr_release(struct rules_corr *c)
 	for (i = 0; i < c->cap; i++)
 		centry_put(c->v[i]);
 	free(c->v);
+	free(c->vseq);
+	free(c->link);
+	free(c->linkseq);
+	free(c->bucket);
+	free(c->bucketseq);
 	c->v = NULL;
+}
+
+static uint32_t
+src_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
 }
 
 static void
 corr_add(struct rules_corr *c, struct centry *e)
 {
+	int slot = c->head, b;
+
 	if (c->v == NULL)
 		return;
-	centry_put(c->v[c->head]);
-	c->v[c->head] = e;
+	centry_put(c->v[slot]);
+	c->v[slot] = e;
 	e->refs++;
+	c->vseq[slot] = ++c->seq;
+	c->linkseq[slot] = 0;
+	if (e->srcip != NULL) {
+		b = (int)(src_hash(e->srcip) & (uint32_t)(c->nbuckets - 1));
+		c->link[slot] = c->bucket[b];
+		c->linkseq[slot] = c->bucketseq[b];
+		c->bucket[b] = slot;
+		c->bucketseq[b] = c->seq;
+	}
 	c->head = (c->head + 1) % c->cap;
 	if (c->n < c->cap)
 		c->n++;
+}
+
+/* Walks a list newest first: every entry, or those of one source. */
+struct citer {
+	const struct rules_corr *c;
+	int		 i;		/* whole list: entries seen */
+	int		 chained;
+	int		 slot;
+	uint64_t	 seq;
+};
+
+static void
+citer_init(struct citer *it, const struct rules_corr *c, const char *srcip)
+{
+	int b;
+
+	memset(it, 0, sizeof(*it));
+	it->c = c;
+	if (srcip != NULL) {
+		b = (int)(src_hash(srcip) & (uint32_t)(c->nbuckets - 1));
+		it->chained = 1;
+		it->slot = c->bucket[b];
+		it->seq = c->bucketseq[b];
+	}
+}
+
+static struct centry *corr_at(const struct rules_corr *c, int i);
+
+static struct centry *
+citer_next(struct citer *it)
+{
+	const struct rules_corr *c = it->c;
+	struct centry *e;
+
+	if (!it->chained)
+		return it->i < c->n ? corr_at(c, it->i++) : NULL;
+	if (it->seq == 0 || c->vseq[it->slot] != it->seq)
+		return NULL;
+	e = c->v[it->slot];
+	it->seq = c->linkseq[it->slot];
+	it->slot = c->link[it->slot];
+	return e;
 }
 
 /* The i-th newest entry (0: newest). */
@@ -200,14 +293,31 @@ filters_ok(const struct rules_rule *r, const struct rules_ev *ev,
 	return 1;
 }
 
+/* Whether p counts for r: in the window was checked by the caller. */
+static int
+counts(struct rules_ctx *ctx, const struct rules_rule *r,
+    const struct rules_ev *ev, const struct centry *p)
+{
+	if (r->search_kind == 2 && (p->type != ev->dec_type ||
+	    p->log == NULL || !rules_pat_exec(r->if_matched_regex, ctx->sc,
+	    p->log, strlen(p->log), NULL, NULL)))
+		return 0;
+	if (!filters_ok(r, ev, p))
+		return 0;
+	return !(p->matched >= r->level && p->matched != 0);
+}
+
 /* Whether enough earlier events qualify for r (correlation). */
 static int
 correlated(struct rules_ctx *ctx, const struct rules_rule *r,
     struct rules_ev *ev, int *consumed)
 {
 	struct rules_corr *c;
+	struct citer it;
+	struct centry *p;
+	const char *src = NULL;
 	int64_t window = (int64_t)r->timeframe * 1000000000LL;
-	int i, count = 0, need = r->frequency > 1 ? r->frequency - 1 : 1;
+	int count = 0, need = r->frequency > 1 ? r->frequency - 1 : 1;
 
 	if (r->search_kind == 0)
 		c = &ctx->sid_lists[r->search_list];
@@ -215,34 +325,26 @@ correlated(struct rules_ctx *ctx, const struct rules_rule *r,
 		c = &ctx->group_lists[r->search_list];
 	else
 		c = ctx->global;
-	for (i = 0; i < c->n; i++) {
-		struct centry *p = corr_at(c, i);
-
-		if (p == NULL || ev->now_ns - p->t > window)
+	/* Only the event's own source can pass a same_source_ip rule. */
+	if (r->same & RSAME_SRCIP) {
+		if ((src = ev->fields[RULES_F_SRCIP]) == NULL)
 			return 0;
-		if (r->search_kind == 2) {
-			if (p->type != ev->dec_type || p->log == NULL ||
-			    !rules_pat_exec(r->if_matched_regex, ctx->sc,
-			    p->log, strlen(p->log), NULL, NULL))
-				continue;
-		}
-		if (!filters_ok(r, ev, p))
-			continue;
-		if (p->matched >= r->level && p->matched != 0)
-			continue;
-		if (++count < need)
+	}
+	citer_init(&it, c, src);
+	while ((p = citer_next(&it)) != NULL) {
+		if (ev->now_ns - p->t > window)
+			return 0;
+		if (!counts(ctx, r, ev, p) || ++count < need)
 			continue;
 		/* Every event counted is used up, so that the next alert
 		 * needs as many new ones (Wazuh marks only the last,
 		 * which fires again every second event). */
-		for (; i >= 0; i--) {
-			struct centry *q = corr_at(c, i);
-
-			if (q != NULL && (r->search_kind != 2 ||
-			    q->type == ev->dec_type) && filters_ok(r, ev, q) &&
-			    !(q->matched >= r->level && q->matched != 0))
-				q->matched = r->level;
-		}
+		citer_init(&it, c, src);
+		while (count > 0 && (p = citer_next(&it)) != NULL)
+			if (counts(ctx, r, ev, p)) {
+				p->matched = r->level;
+				count--;
+			}
 		*consumed = r->level;
 		return 1;
 	}
