@@ -121,15 +121,7 @@ rules_corr_release(struct rules_corr *c)
 	c->v = NULL;
 }
 
-static uint32_t
-src_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
+static uint32_t strhash(const char *s);
 
 static void
 corr_add(struct rules_corr *c, struct centry *e)
@@ -144,7 +136,7 @@ corr_add(struct rules_corr *c, struct centry *e)
 	c->vseq[slot] = ++c->seq;
 	c->linkseq[slot] = 0;
 	if (e->srcip != NULL) {
-		b = (int)(src_hash(e->srcip) & (uint32_t)(c->nbuckets - 1));
+		b = (int)(strhash(e->srcip) & (uint32_t)(c->nbuckets - 1));
 		c->link[slot] = c->bucket[b];
 		c->linkseq[slot] = c->bucketseq[b];
 		c->bucket[b] = slot;
@@ -172,7 +164,7 @@ citer_init(struct citer *it, const struct rules_corr *c, const char *srcip)
 	memset(it, 0, sizeof(*it));
 	it->c = c;
 	if (srcip != NULL) {
-		b = (int)(src_hash(srcip) & (uint32_t)(c->nbuckets - 1));
+		b = (int)(strhash(srcip) & (uint32_t)(c->nbuckets - 1));
 		it->chained = 1;
 		it->slot = c->bucket[b];
 		it->seq = c->bucketseq[b];
