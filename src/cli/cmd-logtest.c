@@ -86,17 +86,21 @@ print_text(const struct rules_result *r, int tty)
 	put(r->program_name, tty);
 	printf("'\n       log: '");
 	put(r->log, tty);
-	printf("'\n\n**Phase 2: Completed decoding.\n");
-	if (r->decoder == NULL)
-		printf("       No decoder matched.\n");
-	else {
-		printf("       decoder: '");
-		put(r->decoder, tty);
-		printf("'\n");
-		for (i = 0; i < r->norder; i++) {
-			printf("       %s: '", label(r->order[i].name));
-			put(r->order[i].value, tty);
+	printf("'\n");
+	/* No phase 2 when no decoder could apply (OSSEC's output). */
+	if (r->decoding) {
+		printf("\n**Phase 2: Completed decoding.\n");
+		if (r->decoder == NULL)
+			printf("       No decoder matched.\n");
+		else {
+			printf("       decoder: '");
+			put(r->decoder, tty);
 			printf("'\n");
+			for (i = 0; i < r->norder; i++) {
+				printf("       %s: '", label(r->order[i].name));
+				put(r->order[i].value, tty);
+				printf("'\n");
+			}
 		}
 	}
 	if (!r->matched)

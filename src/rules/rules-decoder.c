@@ -641,6 +641,7 @@ rules_decode(struct rules_ctx *ctx, struct rules_ev *ev)
 		top = rs->top_n;
 		ntop = rs->ntop_n;
 	}
+	ev->decoding = ntop > 0;
 	for (i = 0; i < ntop; i++) {
 		d = top[i];
 		after_parent = log;

@@ -300,6 +300,7 @@ struct rules_ev {
 	int64_t		 now_ns;
 	int		 hour, minute, wday;	/* reception time, local */
 
+	int		 decoding;	/* a decoder list was tried */
 	const struct rules_dec *dec;	/* for decoded_as, type, fts */
 	const char	*dec_shown;	/* top-level name as printed */
 	const char	*dec_parent;	/* the matched child's parent */

@@ -68,6 +68,9 @@ struct rules_result {
 	const char	*log;
 	const char	*location;
 	/* Phase 2 */
+	int		 decoding;		/* some decoder was tried (OSSEC
+						   prints no phase 2 when the
+						   list for the event is empty) */
 	const char	*decoder;		/* top-level decoder's name */
 	const char	*decoder_parent;	/* for a child: its parent */
 	const char	*decoder_own;		/* the decoder that matched */
