@@ -204,7 +204,23 @@ struct run {
 	struct summary	 sum;
 	int		 json;
 	int64_t		 last_t;
+	/* The time of the last plain line parsed, by its first 15 bytes
+	 * ("Mmm dd hh:mm:ss"): lines of the same second reuse it. */
+	char		 stamp[16];
+	int64_t		 stamp_t;
 };
+
+/* Whether a plain line may start with a syslog timestamp: "Mmm dd
+ * hh:mm:ss" or an ISO date. */
+static int
+syslog_shaped(const char *l, size_t len)
+{
+	if (len > 15 && l[3] == ' ' && l[6] == ' ' && l[9] == ':' &&
+	    l[12] == ':')
+		return 1;
+	return len > 10 && l[4] == '-' && l[7] == '-' &&
+	    l[0] >= '0' && l[0] <= '9';
+}
 
 static void
 one_line(struct run *run, const char *file, enum fmt fmt, char *line,
@@ -219,13 +235,28 @@ one_line(struct run *run, const char *file, enum fmt fmt, char *line,
 	int64_t t = run->last_t;
 
 	/* The line's own time, for correlation; any syslog shape. */
-	if ((ev = event_new((const uint8_t *)line, len,
+	if (fmt == FMT_PLAIN && len > 15 && run->stamp[0] != '\0' &&
+	    memcmp(line, run->stamp, 15) == 0)
+		t = run->stamp_t;
+	else if (fmt == FMT_PLAIN && !syslog_shaped(line, len))
+		;	/* a web log or such: no time a syslog parser reads */
+	else if ((ev = event_new((const uint8_t *)line, len,
 	    SYSLOG_PARSE_EXTRA)) != NULL) {
 		ev->recv_ns = run->last_t;
 		snprintf(ev->src, sizeof(ev->src), "%s", "localhost");
 		if (syslog_parse(ev, NULL) == 0) {
-			if (ev->flags & EVENT_F_HAS_TS)
+			if (ev->flags & EVENT_F_HAS_TS) {
 				t = ev->ts_ns;
+				/* A BSD stamp names the second: remember it. */
+				if (fmt == FMT_PLAIN && len > 15 &&
+				    ev->format == EVENT_FMT_3164 &&
+				    line[3] == ' ' && line[6] == ' ' &&
+				    line[9] == ':' && line[12] == ':') {
+					memcpy(run->stamp, line, 15);
+					run->stamp[15] = '\0';
+					run->stamp_t = t;
+				}
+			}
 			if (fmt != FMT_PLAIN &&
 			    ev->format != EVENT_FMT_UNPARSED) {
 				tlen = rules_event_line(ev, rebuilt,

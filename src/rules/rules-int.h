@@ -307,11 +307,13 @@ struct rules_ev {
 	const char	*dec_own;	/* the decoder that matched */
 	int		 dec_type;
 	const char	*fields[RULES_F_NFIXED];
-	struct rules_kv	 dyn[RULES_MAX_DYN];
 	int		 ndyn;
-	struct rules_kv	 order[RULES_F_NFIXED + RULES_MAX_DYN];
 	int		 norder;
 	const struct rules_rule *generated;	/* OSSEC alert plugin */
+	/* Not cleared per event: only [0 .. ndyn) and [0 .. norder) are
+	 * valid. */
+	struct rules_kv	 dyn[RULES_MAX_DYN];
+	struct rules_kv	 order[RULES_F_NFIXED + RULES_MAX_DYN];
 
 	char		*arena;
 	size_t		 alen, acap;

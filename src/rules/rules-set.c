@@ -9,6 +9,7 @@
  * nothing unless a line is longer than any before it.
  */
 #include <dirent.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -529,7 +530,7 @@ rules_process(struct rules_ctx *ctx, const char *line, size_t len,
 		ev->acap = need;
 	}
 	a = ev->arena;
-	memset(ev, 0, offsetof(struct rules_ev, arena));
+	memset(ev, 0, offsetof(struct rules_ev, dyn));
 	ev->arena = a;
 	ev->alen = 0;
 	/* A line ends at its first NUL, as a C string in OSSEC would. */
@@ -549,7 +550,9 @@ rules_process(struct rules_ctx *ctx, const char *line, size_t len,
 	rules_predecode(ev, ctx->shost);
 	rules_decode(ctx, ev);
 
-	memset(res, 0, sizeof(*res));
+	/* Everything but the two arrays, of which only the used part
+	 * counts (a few KiB per event otherwise). */
+	memset(res, 0, offsetof(struct rules_result, dyn));
 	rules_eval_result(ctx, ev, res);
 	res->full_log = ev->full_log;
 	res->hostname = ev->hostname;

@@ -75,12 +75,8 @@ struct rules_result {
 	const char	*decoder_parent;	/* for a child: its parent */
 	const char	*decoder_own;		/* the decoder that matched */
 	const char	*fields[RULES_F_NFIXED];
-	struct rules_kv	 dyn[RULES_MAX_DYN];	/* other fields, in order */
-	int		 ndyn;
-	/* Order in which the decoder set the fields (fixed and dynamic
-	 * alike), for printing them as ossec-logtest does. */
-	struct rules_kv	 order[RULES_F_NFIXED + RULES_MAX_DYN];
-	int		 norder;
+	int		 ndyn;			/* dyn[] entries */
+	int		 norder;		/* order[] entries */
 	/* Phase 3 */
 	int		 matched;		/* a rule matched */
 	int		 alert;			/* ... and it raises an alert */
@@ -96,6 +92,11 @@ struct rules_result {
 	const char	*mitre[16];
 	int		 nmitre;
 	uint64_t	 firedtimes;
+	/* Other fields, in order; and the order in which the decoder set
+	 * the fields (fixed and dynamic alike), for printing them as
+	 * ossec-logtest does.  Only the first ndyn / norder are set. */
+	struct rules_kv	 dyn[RULES_MAX_DYN];
+	struct rules_kv	 order[RULES_F_NFIXED + RULES_MAX_DYN];
 };
 
 /*
