@@ -174,29 +174,62 @@ detect(gzFile g, char *buf, size_t len)
 	return n5424 * 2 >= npri ? FMT_5424 : FMT_3164;
 }
 
+/* Appends s escaped for a terminal (plain printable ASCII as it is). */
+static void
+put_vis(FILE *f, const char *s)
+{
+	static char vis[4 * LINE_MAX_BYTES + 1];
+	size_t n = strnlen(s, LINE_MAX_BYTES), i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ||
+		    s[i] == '\\')
+			break;
+	if (i == n) {
+		fwrite(s, 1, n, f);
+		return;
+	}
+	n = logsearch_vis(vis, (const uint8_t *)s, n);
+	fwrite(vis, 1, n, f);
+}
+
+/* One alert as text: "TIME rule ID (level L) DESCRIPTION src=.. user=..",
+ * then the line that raised it, escaped.  Written with a few fwrite()s:
+ * with a flood of alerts this is analyze's own largest cost. */
 static void
 print_alert(const struct rules_result *r, int64_t t, const char *file)
 {
-	static char vis[4 * LINE_MAX_BYTES + 1];
-	char ts[48];
+	static int64_t last_sec = INT64_MIN;
+	static char ts[48];
 	const char *src = r->fields[RULES_F_SRCIP];
 	const char *user = r->fields[RULES_F_DSTUSER] ?
 	    r->fields[RULES_F_DSTUSER] : r->fields[RULES_F_SRCUSER];
+	char head[64];
+	int n;
 
-	time_format_rfc3339(t, 0, 0, ts, sizeof(ts));
-	printf("%s rule %u (level %d) %s", ts, r->rule_id, r->level,
-	    r->description ? r->description : "");
+	if (t / NS_PER_SEC != last_sec) {
+		time_format_rfc3339(t, 0, 0, ts, sizeof(ts));
+		last_sec = t / NS_PER_SEC;
+	}
+	n = snprintf(head, sizeof(head), " rule %u (level %d) ", r->rule_id,
+	    r->level);
+	fputs(ts, stdout);
+	fwrite(head, 1, (size_t)n, stdout);
+	if (r->description != NULL)
+		fputs(r->description, stdout);
 	if (src != NULL) {
-		logsearch_vis(vis, (const uint8_t *)src, strlen(src));
-		printf(" src=%s", vis);
+		fputs(" src=", stdout);
+		put_vis(stdout, src);
 	}
 	if (user != NULL) {
-		logsearch_vis(vis, (const uint8_t *)user, strlen(user));
-		printf(" user=%s", vis);
+		fputs(" user=", stdout);
+		put_vis(stdout, user);
 	}
-	logsearch_vis(vis, (const uint8_t *)r->full_log,
-	    strnlen(r->full_log, LINE_MAX_BYTES));
-	printf("\n    %s: %s\n", file, vis);
+	fputs("\n    ", stdout);
+	fputs(file, stdout);
+	fputs(": ", stdout);
+	put_vis(stdout, r->full_log);
+	putchar('\n');
 }
 
 struct run {
