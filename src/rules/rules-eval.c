@@ -36,6 +36,8 @@ struct centry {
 	int		 type;
 	const char	*srcip, *dstip, *srcport, *dstport, *user, *id,
 			*url, *hostname, *log;
+	int		 ndyn;		/* dynamic fields, for same_field */
+	const char	**dyn;		/* name, value pairs in buf */
 	char		 buf[];
 };
 
@@ -220,8 +222,14 @@ centry_new(const struct rules_ev *ev, int matched)
 	for (i = 0; i < 9; i++)
 		if (src[i] != NULL)
 			len += strlen(src[i]) + 1;
-	if ((e = calloc(1, sizeof(*e) + len)) == NULL)
+	for (i = 0; i < ev->ndyn; i++)
+		len += strlen(ev->dyn[i].name) + strlen(ev->dyn[i].value) + 2;
+	/* The pointer table after the strings, aligned. */
+	len = (len + 7) & ~(size_t)7;
+	if ((e = calloc(1, sizeof(*e) + len + (size_t)ev->ndyn * 2 *
+	    sizeof(char *))) == NULL)
 		return NULL;
+	e->dyn = (const char **)(void *)(e->buf + len);
 	e->t = ev->now_ns;
 	e->matched = matched;
 	e->type = ev->dec_type;
@@ -242,7 +250,29 @@ centry_new(const struct rules_ev *ev, int matched)
 		*dst[i] = p;
 		p += l + 1;
 	}
+	for (i = 0; i < ev->ndyn; i++) {
+		l = strlen(ev->dyn[i].name);
+		memcpy(p, ev->dyn[i].name, l + 1);
+		e->dyn[2 * i] = p;
+		p += l + 1;
+		l = strlen(ev->dyn[i].value);
+		memcpy(p, ev->dyn[i].value, l + 1);
+		e->dyn[2 * i + 1] = p;
+		p += l + 1;
+	}
+	e->ndyn = ev->ndyn;
 	return e;
+}
+
+static const char *
+centry_dyn(const struct centry *e, const char *name)
+{
+	int i;
+
+	for (i = 0; i < e->ndyn; i++)
+		if (strcmp(e->dyn[2 * i], name) == 0)
+			return e->dyn[2 * i + 1];
+	return NULL;
 }
 
 static int
@@ -282,6 +312,21 @@ filters_ok(const struct rules_rule *r, const struct rules_ev *ev,
 	    p->srcip == NULL || strcmp(ev->fields[RULES_F_SRCIP],
 	    p->srcip) == 0))
 		return 0;
+	if (r->same & (RSAME_FIELD | RDIFF_FIELD)) {
+		int i;
+
+		for (i = 0; i < r->nsame_fields; i++)
+			if (!same(rules_ev_dyn(ev, r->same_fields[i]),
+			    centry_dyn(p, r->same_fields[i])))
+				return 0;
+		for (i = 0; i < r->ndiff_fields; i++) {
+			const char *a = rules_ev_dyn(ev, r->diff_fields[i]);
+			const char *b = centry_dyn(p, r->diff_fields[i]);
+
+			if (a == NULL || b == NULL || strcmp(a, b) == 0)
+				return 0;
+		}
+	}
 	return 1;
 }
 

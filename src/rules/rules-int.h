@@ -155,6 +155,8 @@ struct rules_listref {
 #define RSAME_DSTIP	0x0040
 #define RDIFF_URL	0x0100
 #define RDIFF_SRCIP	0x0200
+#define RSAME_FIELD	0x0400	/* same_fields[] */
+#define RDIFF_FIELD	0x0800	/* diff_fields[] */
 
 struct rules_rule;
 typedef int (*rules_compiled_fn)(const struct rules_result *r);
@@ -217,6 +219,10 @@ struct rules_rule {
 	struct rules_pat *if_matched_group;
 	struct rules_pat *if_matched_regex;
 	unsigned	 same;		/* RSAME_* / RDIFF_* */
+	char		**same_fields;	/* Wazuh <same_field>: dynamic */
+	int		 nsame_fields;
+	char		**diff_fields;	/* Wazuh <different_field> */
+	int		 ndiff_fields;
 	int		 context;	/* correlation searched */
 	int		 search_list;	/* list index it searches, -1 */
 	int		 search_kind;	/* 0 sid, 1 group, 2 global */

@@ -102,6 +102,12 @@ rules_rule_free(struct rules_rule *r)
 	rules_pat_free(r->if_matched_group);
 	rules_pat_free(r->if_matched_regex);
 	free(r->feed_group_lists);
+	for (i = 0; i < r->nsame_fields; i++)
+		free(r->same_fields[i]);
+	free(r->same_fields);
+	for (i = 0; i < r->ndiff_fields; i++)
+		free(r->diff_fields[i]);
+	free(r->diff_fields);
 	free(r->children);
 	free(r);
 }
@@ -942,6 +948,22 @@ add_info(struct rules_rule *r, int type, const char *text)
 	return 0;
 }
 
+static int
+add_name(char ***v, int *n, const char *name)
+{
+	char **nv;
+
+	if (*name == '\0')
+		return MAMORI_EINVAL;
+	if ((nv = realloc(*v, (size_t)(*n + 1) * sizeof(*nv))) == NULL)
+		return MAMORI_ENOMEM;
+	*v = nv;
+	if ((nv[*n] = strdup(name)) == NULL)
+		return MAMORI_ENOMEM;
+	(*n)++;
+	return 0;
+}
+
 /* same_* / different_* / not_same_* flags; returns 1 if n is one. */
 static int
 same_flag(struct rules_rule *r, const char *e)
@@ -1276,7 +1298,14 @@ read_elements(struct rules_set *rs, struct rules_rule *r,
 			rc = read_field(r, c, err, errlen);
 		else if (strcasecmp(e, "mitre") == 0)
 			rc = read_mitre(r, c);
-		else if (same_flag(r, e))
+		else if (strcasecmp(e, "same_field") == 0 ||
+		    strcasecmp(e, "different_field") == 0) {
+			int same = strcasecmp(e, "same_field") == 0;
+
+			rc = add_name(same ? &r->same_fields : &r->diff_fields,
+			    same ? &r->nsame_fields : &r->ndiff_fields, val);
+			r->same |= same ? RSAME_FIELD : RDIFF_FIELD;
+		} else if (same_flag(r, e))
 			;
 		else if (strcasecmp(e, "srcgeoip") == 0 ||
 		    strcasecmp(e, "dstgeoip") == 0 || strcasecmp(e, "var") == 0)

@@ -317,9 +317,18 @@ server_alerts_take(struct server_alerts *l, struct event *ev)
 		l->v = v;
 		l->cap = cap;
 	}
-	if (ev->seq != 0)
+	if (ev->seq != 0) {
+		char id[48];
+
 		json_object_set_new(a->json, "log_seq",
 		    json_integer((json_int_t)ev->seq));
+		/* Wazuh's alert id is "seconds.offset"; here the record's
+		 * seq, unique in the store. */
+		snprintf(id, sizeof(id), "%lld.%llu",
+		    (long long)(a->time_ns / NS_PER_SEC),
+		    (unsigned long long)ev->seq);
+		json_object_set_new(a->json, "id", json_string(id));
+	}
 	l->v[l->n++] = a;
 	a->log_seq = ev->seq;
 	ev->ext = NULL;

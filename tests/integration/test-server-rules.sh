@@ -66,6 +66,7 @@ check "category group" "$(sed -n 1p "$A" | jq -r '.rule.groups | index("category
 seq=$(sed -n 3p "$A" | jq -r .log_seq)
 msg=$(search --json | jq -r --argjson s "$seq" 'select(.seq == $s) | .message')
 check "log_seq links to the record" "$msg" "login failed for alice from 192.0.2.7"
+check "alert id" "$(sed -n 3p "$A" | jq -r .id | sed 's/^[0-9]*\.//')" "$seq"
 check "alerts in mamori.db" \
     "$(sqlite3 "$DATA/mamori.db" 'select count(*) from alerts where log_seq is not null')" 3
 check "db rule and source" \
