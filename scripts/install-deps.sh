@@ -15,7 +15,7 @@ want_test=0
 
 build_pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev \
   libssl-dev libyaml-dev libsqlite3-dev libzstd-dev libpcre2-dev \
-  libjansson-dev librelp-dev zlib1g-dev"
+  libjansson-dev librelp-dev zlib1g-dev libvectorscan-dev"
 run_pkgs="openssl"
 test_pkgs="bsdutils util-linux rsyslog rsyslog-relp rsyslog-gnutls \
   procps iproute2 psmisc time xxd gzip libglib2.0-0 \

@@ -650,7 +650,8 @@ rules_decode(struct rules_ctx *ctx, struct rules_ev *ev)
 		    NULL))
 			continue;
 		if (d->prematch != NULL) {
-			if (!rules_pat_exec(d->prematch, sc, log, loglen, &end,
+			if (rules_pf_miss(ctx, ev, d->prematch_pf) ||
+			    !rules_pat_exec(d->prematch, sc, log, loglen, &end,
 			    NULL))
 				continue;
 			after_parent = log + end;
@@ -676,7 +677,9 @@ rules_decode(struct rules_ctx *ctx, struct rules_ev *ev)
 			}
 			subj = c->prematch_off == ROFF_AFTER_PARENT ?
 			    after_parent : log;
-			if (rules_pat_exec(c->prematch, sc, subj,
+			if ((subj != log || !rules_pf_miss(ctx, ev,
+			    c->prematch_pf)) && rules_pat_exec(c->prematch, sc,
+			    subj,
 			    loglen - (size_t)(subj - log), &end, NULL)) {
 				after_prematch = subj + end;
 				sel = c;
@@ -722,7 +725,8 @@ rules_decode(struct rules_ctx *ctx, struct rules_ev *ev)
 			subj = log;
 			break;
 		}
-		if (rules_pat_exec(sel->regex, sc, subj,
+		if ((subj != log || !rules_pf_miss(ctx, ev, sel->regex_pf)) &&
+		    rules_pat_exec(sel->regex, sc, subj,
 		    loglen - (size_t)(subj - log), &end, &caps)) {
 			last_end = subj + end;
 			assign(ev, sel, subj, &caps);

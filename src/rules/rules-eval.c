@@ -450,6 +450,20 @@ cond_ok(struct rules_ctx *ctx, const struct rules_cond *c, const char *s)
 	return c->negate ? !m : m;
 }
 
+/* A condition on the whole log: the prefilter may already know that the
+ * pattern cannot match. */
+static int
+log_cond_ok(struct rules_ctx *ctx, const struct rules_ev *ev,
+    const struct rules_cond *c)
+{
+	int m;
+
+	if (rules_pf_miss(ctx, ev, c->pf))
+		return c->negate;
+	m = rules_pat_exec(c->pat, ctx->sc, ev->log, ev->loglen, NULL, NULL);
+	return c->negate ? !m : m;
+}
+
 /*
  * Bounded string sets.
  */
@@ -734,9 +748,9 @@ rule_ok(struct rules_ctx *ctx, const struct rules_rule *r,
 		return 0;
 	if (!cond_ok(ctx, &r->idc, ev->fields[RULES_F_ID]))
 		return 0;
-	if (r->match.pat != NULL && !cond_ok(ctx, &r->match, ev->log))
+	if (r->match.pat != NULL && !log_cond_ok(ctx, ev, &r->match))
 		return 0;
-	if (r->regex.pat != NULL && !cond_ok(ctx, &r->regex, ev->log))
+	if (r->regex.pat != NULL && !log_cond_ok(ctx, ev, &r->regex))
 		return 0;
 	if (r->action != NULL) {
 		f = ev->fields[RULES_F_ACTION];

@@ -77,8 +77,10 @@ struct rules_dec {
 	struct rules_pat *program_name;
 	struct rules_pat *prematch;
 	int		 prematch_off;
+	int		 prematch_pf;	/* prefilter id, -1: none */
 	struct rules_pat *regex;
 	int		 regex_off;
+	int		 regex_pf;
 	struct rules_ord *order;
 	int		 norder;
 	unsigned	 fts;
@@ -114,6 +116,8 @@ struct rules_iplist {
 struct rules_cond {
 	struct rules_pat *pat;
 	int		 negate;
+	int		 pf;		/* prefilter id (conditions on the log),
+					   -1: none */
 };
 
 /* <field name="x">: a condition on a dynamic (or fixed) field. */
@@ -269,6 +273,8 @@ struct rules_set {
 	char		**files;	/* file names nodes point into */
 	size_t		 nfiles, capfiles;
 	int		 finished;
+	void		*pf_db;		/* rules-prefilter.c (hs_database_t) */
+	int		 pf_n;		/* ids in it */
 };
 
 /* rules-decoder.c */
@@ -307,6 +313,7 @@ struct rules_ev {
 	int		 hour, minute, wday;	/* reception time, local */
 
 	int		 decoding;	/* a decoder list was tried */
+	int		 pf_valid;	/* ctx->pf_bits describe this log */
 	const struct rules_dec *dec;	/* for decoded_as, type, fts */
 	const char	*dec_shown;	/* top-level name as printed */
 	const char	*dec_parent;	/* the matched child's parent */
@@ -343,7 +350,30 @@ struct rules_ctx {
 	struct rules_fts *ignored;	/* <ignore> keys */
 	struct rules_diff *diff;	/* check_diff: last log per rule */
 	char		 desc[2048];	/* expanded description */
+	void		*pf_scratch;	/* hs_scratch_t */
+	uint64_t	*pf_bits;	/* prefilter ids that may match */
 };
+
+/*
+ * rules-prefilter.c: one Vectorscan scan of an event's log tells which of
+ * the patterns tested on the whole log cannot match it, so that PCRE2 runs
+ * only for the others.  rules_pf_build() (at finish) and
+ * rules_pf_ctx_init() return 0 or MAMORI_ENOMEM; without Vectorscan, or
+ * for patterns it cannot take, nothing is prefiltered.
+ */
+int rules_pf_build(struct rules_set *rs);
+void rules_pf_free(struct rules_set *rs);
+int rules_pf_ctx_init(struct rules_ctx *ctx);
+void rules_pf_ctx_release(struct rules_ctx *ctx);
+void rules_pf_scan(struct rules_ctx *ctx, struct rules_ev *ev);
+
+/* Whether prefilter id pf says the pattern cannot match this log. */
+static inline int
+rules_pf_miss(const struct rules_ctx *ctx, const struct rules_ev *ev, int pf)
+{
+	return pf >= 0 && ev->pf_valid &&
+	    !((ctx->pf_bits[pf >> 6] >> (pf & 63)) & 1);
+}
 
 /* rules-predecode.c: fills the phase-1 part of ev from its line. */
 void rules_predecode(struct rules_ev *ev, const char *shost);

@@ -428,6 +428,7 @@ struct rules_pat {
 	int		 jit, ojit;
 	int		 ncaps;
 	int		 negate;	/* Wazuh OS_Match "!pattern" */
+	uint32_t	 opts;		/* PCRE2 compile options of pcre */
 	enum caps_mode	 capmode;
 	struct alt	*alts;		/* classic OS_Regex only */
 	int		 nalts;
@@ -1337,6 +1338,7 @@ rules_pat_compile(enum rules_pat_kind kind, const char *pattern, char *err,
 		goto oom;
 	p->pcre = b.p;
 	b.p = NULL;
+	p->opts = opts;
 
 	/* A literal shortcut runs without PCRE2 but keeps the equivalent
 	 * pattern, compiled, for rules_pat_pcre2() and the tests. */
@@ -1400,6 +1402,15 @@ int
 rules_pat_ncaps(const struct rules_pat *p)
 {
 	return p->ncaps;
+}
+
+int
+rules_pat_prefilter(const struct rules_pat *p, int *caseless)
+{
+	*caseless = (p->opts & PCRE2_CASELESS) != 0;
+	/* A negated pattern matches where its text does not; a UTF
+	 * pattern would need a UTF scan of bytes that may not be UTF-8. */
+	return !p->negate && !(p->opts & PCRE2_UTF);
 }
 
 struct rules_pat_scratch *

@@ -63,6 +63,13 @@ const char *rules_pat_pcre2(const struct rules_pat *p);
 /* How many capture groups p has. */
 int rules_pat_ncaps(const struct rules_pat *p);
 
+/*
+ * Whether p may be prefiltered by a multi-pattern scan of
+ * rules_pat_pcre2(p) (a subject where that text finds no match is one p
+ * does not match); *caseless says whether to scan without case.
+ */
+int rules_pat_prefilter(const struct rules_pat *p, int *caseless);
+
 /* Per-thread matching state; NULL when out of memory.  One scratch
  * serves every pattern. */
 struct rules_pat_scratch *rules_pat_scratch_new(void);

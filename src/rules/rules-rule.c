@@ -1104,7 +1104,7 @@ compile_all(struct rules_rule *r, struct rtext *t, char *err, size_t errlen)
 	    r->file, err, errlen)) != 0)
 		return rc;
 	if (t->if_matched_group.text != NULL) {
-		struct rules_cond c = { NULL, 0 };
+		struct rules_cond c = { NULL, 0, -1 };
 
 		if ((rc = ctext_compile(&t->if_matched_group, &c,
 		    "if_matched_group", r->file, err, errlen)) != 0)
@@ -1112,7 +1112,7 @@ compile_all(struct rules_rule *r, struct rtext *t, char *err, size_t errlen)
 		r->if_matched_group = c.pat;
 	}
 	if (t->if_matched_regex.text != NULL) {
-		struct rules_cond c = { NULL, 0 };
+		struct rules_cond c = { NULL, 0, -1 };
 
 		if ((rc = ctext_compile(&t->if_matched_regex, &c,
 		    "if_matched_regex", r->file, err, errlen)) != 0)

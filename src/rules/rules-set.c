@@ -117,6 +117,7 @@ rules_set_free(struct rules_set *rs)
 		rules_rule_free(rs->rules[i]);
 	free(rs->rules);
 	free(rs->top);
+	rules_pf_free(rs);
 	for (i = 0; i < rs->ncdbs; i++)
 		rules_cdb_free(rs->cdbs[i]);
 	free(rs->cdbs);
@@ -388,6 +389,10 @@ rules_set_finish(struct rules_set *rs, char *err, size_t errlen)
 	if ((rc = rules_dec_finish(rs, err, errlen)) != 0 ||
 	    (rc = rules_rule_finish(rs, err, errlen)) != 0)
 		return rc;
+	if ((rc = rules_pf_build(rs)) != 0) {
+		snprintf(err, errlen, "out of memory building the prefilter");
+		return rc;
+	}
 	rs->finished = 1;
 	return 0;
 }
@@ -405,7 +410,7 @@ rules_ctx_new(const struct rules_set *rs)
 		return NULL;
 	ctx->rs = rs;
 	if ((ctx->sc = rules_pat_scratch_new()) == NULL ||
-	    rules_eval_init(ctx) != 0) {
+	    rules_eval_init(ctx) != 0 || rules_pf_ctx_init(ctx) != 0) {
 		rules_ctx_free(ctx);
 		return NULL;
 	}
@@ -428,6 +433,7 @@ rules_ctx_free(struct rules_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	rules_eval_release(ctx);
+	rules_pf_ctx_release(ctx);
 	rules_pat_scratch_free(ctx->sc);
 	free(ctx->ev.arena);
 	free(ctx);
@@ -548,6 +554,7 @@ rules_process(struct rules_ctx *ctx, const char *line, size_t len,
 	ev->dec_type = RT_SYSLOG;
 	clock_of(ev, now_ns);
 	rules_predecode(ev, ctx->shost);
+	rules_pf_scan(ctx, ev);
 	rules_decode(ctx, ev);
 
 	/* Everything but the two arrays, of which only the used part
