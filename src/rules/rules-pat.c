@@ -429,6 +429,11 @@ struct rules_pat {
 	int		 ncaps;
 	int		 negate;	/* Wazuh OS_Match "!pattern" */
 	uint32_t	 opts;		/* PCRE2 compile options of pcre */
+	/* An anchored pattern can only match a subject whose first byte is
+	 * one of these (from PCRE2's own analysis): checked before calling
+	 * PCRE2, whose call costs more than the check. */
+	int		 first_check;
+	uint8_t		 first[32];	/* bitmap of allowed first bytes */
 	enum caps_mode	 capmode;
 	struct alt	*alts;		/* classic OS_Regex only */
 	int		 nalts;
@@ -1236,6 +1241,46 @@ jit(pcre2_code *re)
 	return pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
 }
 
+/*
+ * For an anchored pattern (every top-level branch starts with ^ or \A,
+ * which PCRE2 reports as PCRE2_ANCHORED), the bytes a match may start
+ * with: PCRE2's first code unit (both cases of a letter, whatever the
+ * pattern's case rule: a superset is safe) or its start bitmap.
+ */
+static void
+first_bytes(struct rules_pat *p)
+{
+	uint32_t all = 0, type = 0, unit = 0;
+	const uint8_t *map = NULL;
+	int c;
+
+	p->first_check = 0;
+	if (p->code == NULL ||
+	    pcre2_pattern_info(p->code, PCRE2_INFO_ALLOPTIONS, &all) != 0 ||
+	    !(all & PCRE2_ANCHORED) ||
+	    pcre2_pattern_info(p->code, PCRE2_INFO_FIRSTCODETYPE, &type) != 0)
+		return;
+	memset(p->first, 0, sizeof(p->first));
+	if (type == 1) {
+		if (pcre2_pattern_info(p->code, PCRE2_INFO_FIRSTCODEUNIT,
+		    &unit) != 0 || unit > 0xff)
+			return;
+		p->first[unit >> 3] |= (uint8_t)(1u << (unit & 7));
+		if (unit >= 'a' && unit <= 'z')
+			unit -= 'a' - 'A';
+		else if (unit >= 'A' && unit <= 'Z')
+			unit += 'a' - 'A';
+		p->first[unit >> 3] |= (uint8_t)(1u << (unit & 7));
+	} else if (type == 0 && pcre2_pattern_info(p->code,
+	    PCRE2_INFO_FIRSTBITMAP, &map) == 0 && map != NULL) {
+		for (c = 0; c < 256; c++)
+			if (map[c >> 3] & (1u << (c & 7)))
+				p->first[c >> 3] |= (uint8_t)(1u << (c & 7));
+	} else
+		return;
+	p->first_check = 1;
+}
+
 struct rules_pat *
 rules_pat_compile(enum rules_pat_kind kind, const char *pattern, char *err,
     size_t errlen)
@@ -1346,6 +1391,7 @@ rules_pat_compile(enum rules_pat_kind kind, const char *pattern, char *err,
 	    errlen)) == NULL)
 		goto fail;
 	p->jit = jit(p->code);
+	first_bytes(p);
 	if (ob.p != NULL && p->mode == MODE_PCRE) {
 		if ((p->ocode = pcre_compile(ob.p, opts | PCRE2_ANCHORED,
 		    what, err, errlen)) == NULL)
@@ -1616,6 +1662,9 @@ rules_pat_exec(const struct rules_pat *p, struct rules_pat_scratch *sc,
 		return 1;
 	}
 
+	if (p->first_check && len > 0 &&
+	    !(p->first[s[0] >> 3] & (1u << (s[0] & 7))))
+		return p->negate ? 1 : 0;
 	ordered = p->ocode != NULL && (end != NULL || caps != NULL);
 	re = ordered ? p->ocode : p->code;
 	use_jit = ordered ? p->ojit : p->jit;
