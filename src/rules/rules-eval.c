@@ -464,6 +464,22 @@ log_cond_ok(struct rules_ctx *ctx, const struct rules_ev *ev,
 	return c->negate ? !m : m;
 }
 
+/* A condition on a decoded field: fields the decoders took from the log
+ * are parts of it, so a pattern whose literal the log lacks cannot match
+ * them either (not so after the JSON decoder, which unescapes). */
+static int
+fcond_ok(struct rules_ctx *ctx, const struct rules_ev *ev,
+    const struct rules_cond *c, const char *s)
+{
+	if (c->pat == NULL)
+		return 1;
+	if (s == NULL)
+		return 0;
+	if (ev->pf_fields && rules_pf_miss(ctx, ev, c->pf))
+		return c->negate;
+	return cond_ok(ctx, c, s);
+}
+
 /*
  * Bounded string sets.
  */
@@ -746,7 +762,7 @@ rule_ok(struct rules_ctx *ctx, const struct rules_rule *r,
 	if (r->program_name.pat != NULL && !cond_ok(ctx, &r->program_name,
 	    ev->program_name))
 		return 0;
-	if (!cond_ok(ctx, &r->idc, ev->fields[RULES_F_ID]))
+	if (!fcond_ok(ctx, ev, &r->idc, ev->fields[RULES_F_ID]))
 		return 0;
 	if (r->match.pat != NULL && !log_cond_ok(ctx, ev, &r->match))
 		return 0;
@@ -758,11 +774,11 @@ rule_ok(struct rules_ctx *ctx, const struct rules_rule *r,
 		    r->action_negate)
 			return 0;
 	}
-	if (!cond_ok(ctx, &r->url, ev->fields[RULES_F_URL]) ||
-	    !cond_ok(ctx, &r->system_name, ev->fields[RULES_F_SYSTEM_NAME]) ||
+	if (!fcond_ok(ctx, ev, &r->url, ev->fields[RULES_F_URL]) ||
+	    !fcond_ok(ctx, ev, &r->system_name, ev->fields[RULES_F_SYSTEM_NAME]) ||
 	    !cond_ok(ctx, &r->protocol, ev->fields[RULES_F_PROTOCOL]) ||
 	    !cond_ok(ctx, &r->location, ev->location) ||
-	    !cond_ok(ctx, &r->data, ev->fields[RULES_F_DATA]))
+	    !fcond_ok(ctx, ev, &r->data, ev->fields[RULES_F_DATA]))
 		return 0;
 	for (i = 0; i < r->nfconds; i++) {
 		const struct rules_fcond *fc = &r->fconds[i];
@@ -774,8 +790,8 @@ rule_ok(struct rules_ctx *ctx, const struct rules_rule *r,
 	}
 	if (!iplist_ok(&r->srcip, ev->fields[RULES_F_SRCIP]) ||
 	    !iplist_ok(&r->dstip, ev->fields[RULES_F_DSTIP]) ||
-	    !cond_ok(ctx, &r->srcport, ev->fields[RULES_F_SRCPORT]) ||
-	    !cond_ok(ctx, &r->dstport, ev->fields[RULES_F_DSTPORT]))
+	    !fcond_ok(ctx, ev, &r->srcport, ev->fields[RULES_F_SRCPORT]) ||
+	    !fcond_ok(ctx, ev, &r->dstport, ev->fields[RULES_F_DSTPORT]))
 		return 0;
 	if (r->compiled != NULL) {
 		struct rules_result tmp;
@@ -786,7 +802,7 @@ rule_ok(struct rules_ctx *ctx, const struct rules_rule *r,
 		if (!r->compiled(&tmp))
 			return 0;
 	}
-	if (!cond_ok(ctx, &r->user, user_of(ev)))
+	if (!fcond_ok(ctx, ev, &r->user, user_of(ev)))
 		return 0;
 	if (r->maxsize > 0 && ev->loglen < (size_t)r->maxsize)
 		return 0;
@@ -802,9 +818,9 @@ rule_ok(struct rules_ctx *ctx, const struct rules_rule *r,
 	}
 	if (r->weekdays != 0 && !(r->weekdays & (1u << ev->wday)))
 		return 0;
-	if (!cond_ok(ctx, &r->extra_data, ev->fields[RULES_F_DATA]) ||
+	if (!fcond_ok(ctx, ev, &r->extra_data, ev->fields[RULES_F_DATA]) ||
 	    !cond_ok(ctx, &r->hostname, ev->hostname) ||
-	    !cond_ok(ctx, &r->status, ev->fields[RULES_F_STATUS]))
+	    !fcond_ok(ctx, ev, &r->status, ev->fields[RULES_F_STATUS]))
 		return 0;
 	if (r->check_diff && !diff_check(ctx, r, ev))
 		return 0;

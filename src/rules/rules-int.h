@@ -314,6 +314,7 @@ struct rules_ev {
 
 	int		 decoding;	/* a decoder list was tried */
 	int		 pf_valid;	/* ctx->pf_bits describe this log */
+	int		 pf_fields;	/* decoded fields are parts of log */
 	const struct rules_dec *dec;	/* for decoded_as, type, fts */
 	const char	*dec_shown;	/* top-level name as printed */
 	const char	*dec_parent;	/* the matched child's parent */

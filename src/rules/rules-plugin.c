@@ -349,6 +349,8 @@ rules_plugin_run(struct rules_ctx *ctx, struct rules_ev *ev,
 		ossecalert(ctx, ev, s);
 		break;
 	case RPLUG_JSON:
+		/* Its values are unescaped: no longer parts of the log. */
+		ev->pf_fields = 0;
 		json_dec(ev, d, s);
 		break;
 	}

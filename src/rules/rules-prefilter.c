@@ -207,67 +207,142 @@ required_literal(const char *pat, char *out, size_t outlen)
 	return best >= PF_MIN_LIT ? best : 0;
 }
 
+/* The literals Vectorscan looks for, each naming its pattern. */
+struct litset {
+	char		**lit;
+	size_t		*len;
+	unsigned	*id;
+	int		 n, cap;
+};
+
+static int
+lit_add(struct litset *ls, const char *lit, size_t len, unsigned id)
+{
+	if (ls->n == ls->cap) {
+		int cap = ls->cap ? ls->cap * 2 : 512;
+		char **l = realloc(ls->lit, (size_t)cap * sizeof(*l));
+		size_t *n;
+		unsigned *d;
+
+		if (l == NULL)
+			return MAMORI_ENOMEM;
+		ls->lit = l;
+		if ((n = realloc(ls->len, (size_t)cap * sizeof(*n))) == NULL)
+			return MAMORI_ENOMEM;
+		ls->len = n;
+		if ((d = realloc(ls->id, (size_t)cap * sizeof(*d))) == NULL)
+			return MAMORI_ENOMEM;
+		ls->id = d;
+		ls->cap = cap;
+	}
+	if ((ls->lit[ls->n] = malloc(len)) == NULL)
+		return MAMORI_ENOMEM;
+	memcpy(ls->lit[ls->n], lit, len);
+	ls->len[ls->n] = len;
+	ls->id[ls->n] = id;
+	ls->n++;
+	return 0;
+}
+
+/*
+ * Adds pattern pat's literals: one per top-level alternative, each of
+ * which must have one (else the pattern is not prefiltered: returns 0
+ * with nothing added).  Returns 1 when added, or MAMORI_ENOMEM.
+ */
+static int
+pattern_literals(struct litset *ls, const char *pat, unsigned id)
+{
+	char alt[4096], lit[256];
+	const char *p, *start = pat;
+	size_t lens[64], n;
+	char lits[64][256];
+	int depth = 0, nalt = 0, k, rc;
+
+	for (p = pat; ; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (*p == '[') {
+			p = skip_class(p) - 1;
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		if (*p != '\0' && !(*p == '|' && depth == 0))
+			continue;
+		/* An alternative ends here. */
+		n = (size_t)(p - start);
+		if (nalt == 64 || n >= sizeof(alt))
+			return 0;
+		memcpy(alt, start, n);
+		alt[n] = '\0';
+		if ((lens[nalt] = required_literal(alt, lit, sizeof(lit))) == 0)
+			return 0;
+		memcpy(lits[nalt], lit, lens[nalt]);
+		nalt++;
+		if (*p == '\0')
+			break;
+		start = p + 1;
+	}
+	for (k = 0; k < nalt; k++)
+		if ((rc = lit_add(ls, lits[k], lens[k], id)) != 0)
+			return rc;
+	return 1;
+}
+
 /* Compiles the required literals of l into rs->pf_db. */
 static int
 pf_compile(struct rules_set *rs, struct pflist *l)
 {
-	const char **expr;
-	unsigned *flags, *ids;
-	size_t *lens;
-	char **lits;
+	struct litset ls = { NULL, NULL, NULL, 0, 0 };
+	unsigned *flags = NULL;
 	hs_compile_error_t *cerr = NULL;
 	hs_database_t *db = NULL;
-	int n = 0, i, rc = 0;
+	int *added, i, rc = 0;
 
-	expr = calloc((size_t)l->n + 1, sizeof(*expr));
-	flags = calloc((size_t)l->n + 1, sizeof(*flags));
-	ids = calloc((size_t)l->n + 1, sizeof(*ids));
-	lens = calloc((size_t)l->n + 1, sizeof(*lens));
-	lits = calloc((size_t)l->n + 1, sizeof(*lits));
-	if (expr == NULL || flags == NULL || ids == NULL || lens == NULL ||
-	    lits == NULL) {
+	if ((added = calloc((size_t)l->n + 1, sizeof(*added))) == NULL)
+		return MAMORI_ENOMEM;
+	for (i = 0; i < l->n; i++) {
+		*l->v[i].idp = -1;
+		if ((rc = pattern_literals(&ls, rules_pat_pcre2(l->v[i].pat),
+		    (unsigned)i)) < 0)
+			goto out;
+		added[i] = rc == 1;
+		rc = 0;
+	}
+	if (ls.n == 0)
+		goto out;
+	if ((flags = calloc((size_t)ls.n, sizeof(*flags))) == NULL) {
 		rc = MAMORI_ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < l->n; i++) {
-		char lit[256];
-		size_t len;
-
-		*l->v[i].idp = -1;
-		if ((len = required_literal(rules_pat_pcre2(l->v[i].pat), lit,
-		    sizeof(lit))) == 0)
-			continue;
-		if ((lits[n] = malloc(len)) == NULL) {
-			rc = MAMORI_ENOMEM;
-			goto out;
-		}
-		memcpy(lits[n], lit, len);
-		expr[n] = lits[n];
-		lens[n] = len;
-		flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-		ids[n] = (unsigned)i;
-		n++;
-	}
-	if (n == 0)
-		goto out;
-	if (hs_compile_lit_multi(expr, flags, ids, lens, (unsigned)n,
-	    HS_MODE_BLOCK, NULL, &db, &cerr) != HS_SUCCESS) {
+	for (i = 0; i < ls.n; i++)
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+	if (hs_compile_lit_multi((const char *const *)ls.lit, flags, ls.id,
+	    ls.len, (unsigned)ls.n, HS_MODE_BLOCK, NULL, &db,
+	    &cerr) != HS_SUCCESS) {
 		/* Literals never fail but for memory: no prefilter then. */
 		hs_free_compile_error(cerr);
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		*l->v[ids[i]].idp = (int)ids[i];
+	for (i = 0; i < l->n; i++)
+		if (added[i])
+			*l->v[i].idp = i;
 	rs->pf_db = db;
 	rs->pf_n = l->n;
 out:
-	for (i = 0; lits != NULL && i < n; i++)
-		free(lits[i]);
-	free(lits);
-	free(expr);
+	for (i = 0; i < ls.n; i++)
+		free(ls.lit[i]);
+	free(ls.lit);
+	free(ls.len);
+	free(ls.id);
 	free(flags);
-	free(ids);
-	free(lens);
+	free(added);
 	return rc;
 }
 
@@ -280,8 +355,14 @@ rules_pf_build(struct rules_set *rs)
 
 	for (i = 0; i < rs->ndecs; i++)
 		rs->decs[i]->prematch_pf = rs->decs[i]->regex_pf = -1;
-	for (i = 0; i < rs->nrules; i++)
-		rs->rules[i]->match.pf = rs->rules[i]->regex.pf = -1;
+	for (i = 0; i < rs->nrules; i++) {
+		struct rules_rule *r = rs->rules[i];
+
+		r->match.pf = r->regex.pf = r->idc.pf = r->url.pf = -1;
+		r->srcport.pf = r->dstport.pf = r->user.pf = -1;
+		r->status.pf = r->extra_data.pf = r->data.pf = -1;
+		r->system_name.pf = -1;
+	}
 	/* MAMORI_NO_PREFILTER=1: every pattern runs (for comparing). */
 	if (hs_valid_platform() != HS_SUCCESS ||
 	    (getenv("MAMORI_NO_PREFILTER") != NULL &&
@@ -300,8 +381,14 @@ rules_pf_build(struct rules_set *rs)
 	for (i = 0; i < rs->nrules && rc == 0; i++) {
 		struct rules_rule *r = rs->rules[i];
 
-		if ((rc = pf_add(&l, r->match.pat, &r->match.pf)) == 0)
-			rc = pf_add(&l, r->regex.pat, &r->regex.pf);
+		struct rules_cond *c[] = { &r->match, &r->regex, &r->idc,
+		    &r->url, &r->srcport, &r->dstport, &r->user, &r->status,
+		    &r->extra_data, &r->data, &r->system_name };
+		size_t k;
+
+		/* On the log, and on fields decoded from it. */
+		for (k = 0; k < sizeof(c) / sizeof(c[0]) && rc == 0; k++)
+			rc = pf_add(&l, c[k]->pat, &c[k]->pf);
 	}
 	if (rc == 0 && l.n > 0)
 		rc = pf_compile(rs, &l);
@@ -370,6 +457,7 @@ rules_pf_scan(struct rules_ctx *ctx, struct rules_ev *ev)
 		return;
 	memset(ctx->pf_bits, 0, (size_t)(rs->pf_n + 63) / 64 *
 	    sizeof(uint64_t));
+	ev->pf_fields = 1;
 	if (hs_scan(rs->pf_db, ev->log, (unsigned)ev->loglen, 0,
 	    ctx->pf_scratch, on_match, ctx->pf_bits) == HS_SUCCESS)
 		ev->pf_valid = 1;
