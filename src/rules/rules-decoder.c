@@ -742,3 +742,96 @@ rules_decode(struct rules_ctx *ctx, struct rules_ev *ev)
 		sel = d->children[j + 1];
 	}
 }
+
+/*
+ * The accumulator.  OSSEC keys an entry by "host decoder id", keeps it
+ * for 120 s after its last use, and fills only what an event lacks:
+ * dstuser, srcuser, dstip, srcip, dstport, srcport, extra_data; values of
+ * 1 to 80 bytes are kept.  Here the entries live in a fixed table per
+ * context, the oldest replaced first, so memory stays bounded.
+ */
+#define ACCUM_SLOTS	1024
+#define ACCUM_TTL_NS	(120 * 1000000000LL)
+#define ACCUM_VAL_MAX	80
+
+static const int accum_fields[] = { RULES_F_DSTUSER, RULES_F_SRCUSER,
+    RULES_F_DSTIP, RULES_F_SRCIP, RULES_F_DSTPORT, RULES_F_SRCPORT,
+    RULES_F_DATA };
+#define ACCUM_NF	((int)(sizeof(accum_fields) / sizeof(accum_fields[0])))
+
+struct accum_entry {
+	char		*key;
+	int64_t		 t;
+	char		 v[ACCUM_NF][ACCUM_VAL_MAX + 1];
+};
+
+struct rules_accum {
+	struct accum_entry e[ACCUM_SLOTS];
+};
+
+void
+rules_accum_free(struct rules_accum *a)
+{
+	int i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < ACCUM_SLOTS; i++)
+		free(a->e[i].key);
+	free(a);
+}
+
+void
+rules_accumulate(struct rules_ctx *ctx, struct rules_ev *ev)
+{
+	struct rules_accum *a;
+	struct accum_entry *e = NULL, *old = NULL;
+	char key[512];
+	int i, k;
+
+	if (ev->dec == NULL || !ev->dec->accumulate ||
+	    ev->fields[RULES_F_ID] == NULL || *ev->fields[RULES_F_ID] == '\0')
+		return;
+	if ((a = ctx->accum) == NULL &&
+	    (a = ctx->accum = calloc(1, sizeof(*a))) == NULL)
+		return;
+	snprintf(key, sizeof(key), "%s %s %s", ev->hostname, ev->dec_shown,
+	    ev->fields[RULES_F_ID]);
+	for (i = 0; i < ACCUM_SLOTS; i++) {
+		struct accum_entry *x = &a->e[i];
+
+		if (x->key != NULL && strcmp(x->key, key) == 0) {
+			e = x;
+			break;
+		}
+		if (old == NULL || x->key == NULL || x->t < old->t)
+			old = x;
+	}
+	if (e != NULL && ev->now_ns - e->t > ACCUM_TTL_NS) {
+		/* Expired: start afresh in the same slot. */
+		memset(e->v, 0, sizeof(e->v));
+	} else if (e != NULL) {
+		for (k = 0; k < ACCUM_NF; k++) {
+			int f = accum_fields[k];
+
+			if ((ev->fields[f] == NULL || *ev->fields[f] == '\0') &&
+			    e->v[k][0] != '\0')
+				rules_ev_set_field(ev, f, NULL, e->v[k],
+				    strlen(e->v[k]));
+		}
+	} else {
+		e = old;
+		free(e->key);
+		memset(e, 0, sizeof(*e));
+		if ((e->key = strdup(key)) == NULL)
+			return;
+	}
+	for (k = 0; k < ACCUM_NF; k++) {
+		const char *v = ev->fields[accum_fields[k]];
+		size_t n = v != NULL ? strlen(v) : 0;
+
+		if (e->v[k][0] == '\0' && n > 0 && n <= ACCUM_VAL_MAX)
+			memcpy(e->v[k], v, n + 1);
+	}
+	e->t = ev->now_ns;
+}

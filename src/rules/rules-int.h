@@ -351,6 +351,7 @@ struct rules_ctx {
 	struct rules_fts *ignored;	/* <ignore> keys */
 	struct rules_diff *diff;	/* check_diff: last log per rule */
 	char		 desc[2048];	/* expanded description */
+	struct rules_accum *accum;	/* <accumulate> state */
 	void		*pf_scratch;	/* hs_scratch_t */
 	uint64_t	*pf_bits;	/* prefilter ids that may match */
 };
@@ -381,6 +382,12 @@ void rules_predecode(struct rules_ev *ev, const char *shost);
 
 /* rules-decoder.c: phase 2. */
 void rules_decode(struct rules_ctx *ctx, struct rules_ev *ev);
+
+/* rules-decoder.c: the accumulator (OSSEC's <accumulate>): fields that
+ * come on separate lines of one session (same host, decoder and id) are
+ * carried from line to line for two minutes. */
+void rules_accumulate(struct rules_ctx *ctx, struct rules_ev *ev);
+void rules_accum_free(struct rules_accum *a);
 
 /* rules-plugin.c */
 void rules_plugin_run(struct rules_ctx *ctx, struct rules_ev *ev,

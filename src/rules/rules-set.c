@@ -434,6 +434,7 @@ rules_ctx_free(struct rules_ctx *ctx)
 		return;
 	rules_eval_release(ctx);
 	rules_pf_ctx_release(ctx);
+	rules_accum_free(ctx->accum);
 	rules_pat_scratch_free(ctx->sc);
 	free(ctx->ev.arena);
 	free(ctx);
@@ -556,6 +557,7 @@ rules_process(struct rules_ctx *ctx, const char *line, size_t len,
 	rules_predecode(ev, ctx->shost);
 	rules_pf_scan(ctx, ev);
 	rules_decode(ctx, ev);
+	rules_accumulate(ctx, ev);
 
 	/* Everything but the two arrays, of which only the used part
 	 * counts (a few KiB per event otherwise). */

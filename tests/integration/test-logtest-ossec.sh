@@ -40,6 +40,18 @@ check "json level" "$(printf '%s\n' "$out" | jq -r .rule.level)" 5
 check "json alert" "$(printf '%s\n' "$out" | jq -r .alert)" true
 check "json groups" "$(printf '%s\n' "$out" | jq -r '.rule.groups | index("authentication_failed") != null')" true
 
+# <accumulate>: OpenLDAP logs one connection over several lines; the
+# decoders keep its address and user from line to line (same conn id).
+out=$(printf '%s\n' \
+    'Jan  1 00:00:00 ldap slapd[1]: conn=1000 fd=12 ACCEPT from IP=192.0.2.44:53210 (IP=0.0.0.0:389)' \
+    'Jan  1 00:00:01 ldap slapd[1]: conn=1000 op=0 BIND dn="uid=bob,ou=people,dc=example" method=128' \
+    'Jan  1 00:00:02 ldap slapd[1]: conn=1000 op=0 RESULT tag=97 err=49 text=' \
+    'Jan  1 00:00:03 ldap slapd[1]: conn=1001 op=0 RESULT tag=97 err=49 text=' |
+    "$MAMORI" logtest --json --rules "$S/config/ossec-server.conf")
+check "accumulated srcip" "$(printf '%s\n' "$out" | sed -n 3p | jq -r .data.srcip)" 192.0.2.44
+check "accumulated user" "$(printf '%s\n' "$out" | sed -n 3p | jq -r .data.dstuser)" bob
+check "other session apart" "$(printf '%s\n' "$out" | sed -n 4p | jq -r '.data.srcip // "none"')" none
+
 # A broken rule: refused with its file and line, nothing analysed.
 cat > "$T/bad.xml" <<'XML'
 <group name="test,">
