@@ -36,6 +36,8 @@ struct centry {
 	int		 type;
 	const char	*srcip, *dstip, *srcport, *dstport, *user, *id,
 			*url, *hostname, *log;
+	const char	*f[RULES_F_NFIXED];	/* every fixed field */
+	const char	*location;
 	int		 ndyn;		/* dynamic fields, for same_field */
 	const char	**dyn;		/* name, value pairs in buf */
 	char		 buf[];
@@ -205,21 +207,24 @@ user_of(const struct rules_ev *ev)
 	    ev->fields[RULES_F_DSTUSER] : ev->fields[RULES_F_SRCUSER];
 }
 
+/* A copy of what correlation may compare: every fixed field, the
+ * host, location and log, and the dynamic fields. */
 static struct centry *
 centry_new(const struct rules_ev *ev, int matched)
 {
-	const char *src[9] = { ev->fields[RULES_F_SRCIP],
-	    ev->fields[RULES_F_DSTIP], ev->fields[RULES_F_SRCPORT],
-	    ev->fields[RULES_F_DSTPORT], ev->fields[RULES_F_DSTUSER],
-	    ev->fields[RULES_F_ID], ev->fields[RULES_F_URL], ev->hostname,
-	    ev->log };
-	const char **dst[9];
+	const char *src[RULES_F_NFIXED + 3];
+	const char **dst[RULES_F_NFIXED + 3];
 	struct centry *e;
 	size_t len = 0, l;
+	int i, n = RULES_F_NFIXED + 3;
 	char *p;
-	int i;
 
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < RULES_F_NFIXED; i++)
+		src[i] = ev->fields[i];
+	src[RULES_F_NFIXED] = ev->hostname;
+	src[RULES_F_NFIXED + 1] = ev->log;
+	src[RULES_F_NFIXED + 2] = ev->location;
+	for (i = 0; i < n; i++)
 		if (src[i] != NULL)
 			len += strlen(src[i]) + 1;
 	for (i = 0; i < ev->ndyn; i++)
@@ -233,16 +238,12 @@ centry_new(const struct rules_ev *ev, int matched)
 	e->t = ev->now_ns;
 	e->matched = matched;
 	e->type = ev->dec_type;
-	dst[0] = &e->srcip;
-	dst[1] = &e->dstip;
-	dst[2] = &e->srcport;
-	dst[3] = &e->dstport;
-	dst[4] = &e->user;
-	dst[5] = &e->id;
-	dst[6] = &e->url;
-	dst[7] = &e->hostname;
-	dst[8] = &e->log;
-	for (p = e->buf, i = 0; i < 9; i++) {
+	for (i = 0; i < RULES_F_NFIXED; i++)
+		dst[i] = &e->f[i];
+	dst[RULES_F_NFIXED] = &e->hostname;
+	dst[RULES_F_NFIXED + 1] = &e->log;
+	dst[RULES_F_NFIXED + 2] = &e->location;
+	for (p = e->buf, i = 0; i < n; i++) {
 		if (src[i] == NULL)
 			continue;
 		l = strlen(src[i]);
@@ -261,7 +262,39 @@ centry_new(const struct rules_ev *ev, int matched)
 		p += l + 1;
 	}
 	e->ndyn = ev->ndyn;
+	e->srcip = e->f[RULES_F_SRCIP];
+	e->dstip = e->f[RULES_F_DSTIP];
+	e->srcport = e->f[RULES_F_SRCPORT];
+	e->dstport = e->f[RULES_F_DSTPORT];
+	e->user = e->f[RULES_F_DSTUSER];
+	e->id = e->f[RULES_F_ID];
+	e->url = e->f[RULES_F_URL];
 	return e;
+}
+
+static const char *centry_dyn(const struct centry *e, const char *name);
+
+/* A field of the current event and of an earlier one, by name: a fixed
+ * field, "location", "hostname", or a dynamic field. */
+static void
+field_pair(const struct rules_ev *ev, const struct centry *p,
+    const char *name, const char **a, const char **b)
+{
+	int fid = rules_field_by_name(name);
+
+	if (fid >= 0) {
+		*a = ev->fields[fid];
+		*b = p->f[fid];
+	} else if (strcmp(name, "location") == 0) {
+		*a = ev->location;
+		*b = p->location;
+	} else if (strcmp(name, "hostname") == 0) {
+		*a = ev->hostname;
+		*b = p->hostname;
+	} else {
+		*a = rules_ev_dyn(ev, name);
+		*b = centry_dyn(p, name);
+	}
 }
 
 static const char *
@@ -315,14 +348,15 @@ filters_ok(const struct rules_rule *r, const struct rules_ev *ev,
 	if (r->same & (RSAME_FIELD | RDIFF_FIELD)) {
 		int i;
 
-		for (i = 0; i < r->nsame_fields; i++)
-			if (!same(rules_ev_dyn(ev, r->same_fields[i]),
-			    centry_dyn(p, r->same_fields[i])))
-				return 0;
-		for (i = 0; i < r->ndiff_fields; i++) {
-			const char *a = rules_ev_dyn(ev, r->diff_fields[i]);
-			const char *b = centry_dyn(p, r->diff_fields[i]);
+		const char *a, *b;
 
+		for (i = 0; i < r->nsame_fields; i++) {
+			field_pair(ev, p, r->same_fields[i], &a, &b);
+			if (!same(a, b))
+				return 0;
+		}
+		for (i = 0; i < r->ndiff_fields; i++) {
+			field_pair(ev, p, r->diff_fields[i], &a, &b);
 			if (a == NULL || b == NULL || strcmp(a, b) == 0)
 				return 0;
 		}

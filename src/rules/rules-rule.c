@@ -990,7 +990,37 @@ same_flag(struct rules_rule *r, const char *e)
 			r->same |= map[i].flag;
 			return 1;
 		}
+	/* Wazuh's long forms for any field: same_protocol, different_user,
+	 * same_location...  (srcgeoip/dstgeoip: no GeoIP data, no
+	 * effect). */
+	{
+		static const char *const names[] = { "srcip", "dstip",
+		    "srcport", "dstport", "protocol", "action", "id", "url",
+		    "data", "extra_data", "status", "system_name", "srcuser",
+		    "dstuser", "user", "location", "hostname" };
+		int same = strncasecmp(e, "same_", 5) == 0;
+		int diff = strncasecmp(e, "different_", 10) == 0;
+		const char *f = e + (same ? 5 : 10);
+
+		for (i = 0; (same || diff) &&
+		    i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcasecmp(f, names[i]) == 0) {
+				const char *n = strcmp(names[i], "user") == 0 ?
+				    "dstuser" : names[i];
+
+				if (add_name(same ? &r->same_fields :
+				    &r->diff_fields, same ? &r->nsame_fields :
+				    &r->ndiff_fields, n) != 0)
+					return 0;
+				r->same |= same ? RSAME_FIELD : RDIFF_FIELD;
+				return 1;
+			}
+	}
 	/* Accepted without effect, as in OSSEC. */
+	if ((strncasecmp(e, "same_", 5) == 0 ||
+	    strncasecmp(e, "different_", 10) == 0) &&
+	    strcasestr(e, "geoip") != NULL)
+		return 1;
 	return strncasecmp(e, "not_same_", 9) == 0 ||
 	    strcasecmp(e, "different_srcgeoip") == 0 ||
 	    strcasecmp(e, "same_agent") == 0 ||

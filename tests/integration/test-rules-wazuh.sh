@@ -1,8 +1,8 @@
 #!/bin/sh
 # Wazuh 4.x syntax in decoders and rules: the JSON decoder and dynamic
 # fields, <field name=>, type= and negate= on patterns, <mitre>,
-# $(field) in descriptions, frequency with <same_field>, and
-# if_matched_group; checked through `mamori logtest --json`, whose state
+# $(field) in descriptions, frequency with <same_field> and with the
+# long same_/different_ forms, and if_matched_group; checked through `mamori logtest --json`, whose state
 # carries from line to line.
 . "$(dirname "$0")/lib.sh"
 
@@ -47,6 +47,13 @@ cat > "$T/r/0100-app_rules.xml" <<'XML'
     <description>Failed PHP request $(url)</description>
     <group>web,category_scan,</group>
   </rule>
+  <rule id="100022" level="9" frequency="2" timeframe="60">
+    <if_matched_sid>100020</if_matched_sid>
+    <same_srcip />
+    <different_status />
+    <description>PHP probing with varied answers from $(srcip)</description>
+    <group>category_scan,</group>
+  </rule>
   <rule id="100021" level="8" frequency="2" timeframe="60">
     <if_matched_group>web</if_matched_group>
     <same_source_ip />
@@ -81,7 +88,7 @@ out=$(run 'Nov 28 10:00:00 h web: 198.51.100.1 /x.php 200 s1' \
     'Nov 28 10:00:01 h web: 198.51.100.1 /x.php 404 s1' \
     'Nov 28 10:00:02 h web: 198.51.100.1 /y.php 403 s1')
 check "negated status" "$(printf '%s\n' "$out" | jq -r '.rule.id // "none"' | tr '\n' ' ')" \
-    "none 100020 100021 "
+    "none 100020 100022 "
 check "url decoded" "$(printf '%s\n' "$out" | sed -n 2p | jq -r .data.url)" /x.php
 check "dynamic session" "$(printf '%s\n' "$out" | sed -n 2p | jq -r .data.session)" s1
 finish
