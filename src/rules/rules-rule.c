@@ -94,8 +94,10 @@ rules_rule_free(struct rules_rule *r)
 		cond_free(&r->fconds[i].c);
 	}
 	free(r->fconds);
-	for (i = 0; i < r->nlists; i++)
+	for (i = 0; i < r->nlists; i++) {
 		rules_pat_free(r->lists[i].check_value);
+		free(r->lists[i].dyn);
+	}
 	free(r->lists);
 	free(r->if_sid);
 	free(r->if_group);
@@ -830,9 +832,10 @@ read_list(struct rules_set *rs, struct rules_rule *r,
 			return rerr(err, errlen, r->file, n->line, "rule %u: "
 			    "<list> has an unknown attribute '%s'", r->id,
 			    n->attrs[i].name);
-	if (field == NULL || list_field(field, &l.field) != 0)
+	if (field == NULL || *field == '\0')
 		return rerr(err, errlen, r->file, n->line, "rule %u: <list> "
-		    "needs field= (srcip, dstip, user, ...)", r->id);
+		    "needs field= (srcip, dstip, user, ... or a dynamic "
+		    "field)", r->id);
 	if (lookup == NULL || strcasecmp(lookup, "match_key") == 0)
 		l.lookup = RL_MATCH_KEY;
 	else if (strcasecmp(lookup, "not_match_key") == 0)
@@ -859,15 +862,25 @@ read_list(struct rules_set *rs, struct rules_rule *r,
 			return rerr(err, errlen, r->file, n->line, "rule %u: "
 			    "<list> check_value: %s", r->id, why);
 	}
+	/* Not a fixed field: a dynamic one (Wazuh). */
+	if (list_field(field, &l.field) != 0) {
+		l.field = -1;
+		if ((l.dyn = strdup(field)) == NULL) {
+			rules_pat_free(l.check_value);
+			return MAMORI_ENOMEM;
+		}
+	}
 	if ((l.cdb = cdb_get(rs, dir, n->content, why, sizeof(why))) ==
 	    NULL) {
 		rules_pat_free(l.check_value);
+		free(l.dyn);
 		return rerr(err, errlen, r->file, n->line, "rule %u: <list> "
 		    "%s: %s", r->id, n->content, why);
 	}
 	if ((v = realloc(r->lists, (size_t)(r->nlists + 1) *
 	    sizeof(*v))) == NULL) {
 		rules_pat_free(l.check_value);
+		free(l.dyn);
 		return MAMORI_ENOMEM;
 	}
 	r->lists = v;

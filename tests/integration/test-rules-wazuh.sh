@@ -34,6 +34,13 @@ cat > "$T/r/0100-app_rules.xml" <<'XML'
     <mitre><id>T1110</id></mitre>
     <group>authentication_failed,category_attack,</group>
   </rule>
+  <rule id="100012" level="6">
+    <if_sid>100010</if_sid>
+    <list field="user.name" lookup="match_key">lists/watched-users</list>
+    <list field="srcip" lookup="address_match_key">lists/bad-nets</list>
+    <description>Login failure for watched user $(user.name) from a bad net</description>
+    <group>authentication_failed,category_attack,</group>
+  </rule>
   <rule id="100011" level="10" frequency="3" timeframe="120">
     <if_matched_sid>100010</if_matched_sid>
     <same_field>user.name</same_field>
@@ -62,6 +69,9 @@ cat > "$T/r/0100-app_rules.xml" <<'XML'
   </rule>
 </group>
 XML
+mkdir -p "$T/r/lists"
+printf 'carl:\nann:watched since 2026\n' > "$T/r/lists/watched-users"
+printf '198.51.100.:\n203.0.113.7:\n' > "$T/r/lists/bad-nets"
 run() {
 	printf '%s\n' "$@" | "$MAMORI" logtest --json --rules "$T/r"
 }
@@ -72,6 +82,13 @@ check "json fixed field" "$(printf '%s\n' "$out" | jq -r .data.srcip)" 192.0.2.5
 check "description" "$(printf '%s\n' "$out" | jq -r .rule.description)" \
     "Login failure for ann from 192.0.2.5"
 check "mitre" "$(printf '%s\n' "$out" | jq -r '.rule.mitre.id[0]')" T1110
+
+# CDB lists: a dynamic field and an address prefix.
+out=$(run '{"event":{"kind":"login_failure"},"user":{"name":"carl"},"srcip":"198.51.100.23"}' \
+    '{"event":{"kind":"login_failure"},"user":{"name":"carl"},"srcip":"192.0.2.23"}' \
+    '{"event":{"kind":"login_failure"},"user":{"name":"dave"},"srcip":"198.51.100.23"}')
+check "list lookups" "$(printf '%s\n' "$out" | jq -r .rule.id | tr '\n' ' ')" \
+    "100012 100010 100010 "
 
 # Three failures for ann (with one for bob between) fire the brute force
 # on the third of ann's; bob's do not count for ann.
