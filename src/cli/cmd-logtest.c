@@ -103,6 +103,8 @@ print_text(const struct rules_result *r, int tty)
 			}
 		}
 	}
+	if (r->accumulated)
+		printf("\n**ACCUMULATOR: LEVEL UP!!**\n");
 	if (!r->matched)
 		return;
 	printf("\n**Phase 3: Completed filtering (rules).\n");

@@ -570,6 +570,7 @@ rules_process(struct rules_ctx *ctx, const char *line, size_t len,
 	res->log = ev->log;
 	res->location = ev->location;
 	res->decoding = ev->decoding;
+	res->accumulated = ev->dec != NULL && ev->dec->accumulate;
 	res->decoder = ev->dec_shown;
 	res->decoder_parent = ev->dec_parent;
 	res->decoder_own = ev->dec_own;

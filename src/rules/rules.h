@@ -68,6 +68,7 @@ struct rules_result {
 	const char	*log;
 	const char	*location;
 	/* Phase 2 */
+	int		 accumulated;		/* the decoder accumulates */
 	int		 decoding;		/* some decoder was tried (OSSEC
 						   prints no phase 2 when the
 						   list for the event is empty) */
