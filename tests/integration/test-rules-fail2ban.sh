@@ -52,13 +52,21 @@ scanlogd scan
 #  - postfix: SMTP AUTH password guessing is an attack, not spam;
 #  - sshd: clients that never speak SSH properly (no identification
 #    string, bad protocol version, failed key exchange, banner garbage,
-#    login grace timeout) are port scanners and banner grabbers;
+#    login grace timeout) or reset the connection before authenticating
+#    are port scanners and banner grabbers;
 #  - apache-overflows: a request with a method that is no HTTP method
-#    (an SMTP command, a TLS hello) comes from a probe, not an exploit.
+#    (an SMTP command, a TLS hello) comes from a probe, not an exploit;
+#  - postfix, sendmail-reject: a client that leaves without mail (fail2ban
+#    ddos/extra modes) is a probe;
+#  - nginx-http-auth: a TLS handshake on garbage (fail2ban fallback mode)
+#    is a probe, not a password failure.
 OVERRIDES='
 postfix	SASL [A-Za-z0-9-]+ authentication failed|auth=0/	attack
-sshd	Did not receive identification string|Bad protocol version identification|kex_exchange_identification|banner exchange|ssh_dispatch_run_fatal|Unable to negotiate with|Timeout before authentication	scan
+sshd	Did not receive identification string|Bad protocol version identification|kex_exchange_identification|banner exchange|ssh_dispatch_run_fatal|Unable to negotiate|no matching [a-z ]+ found: client|Timeout before authentication|Read from socket failed: Connection reset by peer|(Connection reset by|Disconnected from) [0-9a-fA-F:.]+( port [0-9]+)? \[preauth\]	scan
 apache-overflows	Invalid method in request	scan
+postfix	lost connection after (CONNECT|EHLO|HELO|STARTTLS|UNKNOWN) from|HANGUP after 	scan
+sendmail-reject	did not issue MAIL/EXPN/VRFY/ETRN|lost input channel from 	scan
+nginx-http-auth	SSL_(do_handshake|read)\(\) failed	scan
 '
 
 # file:line (of the fail2ban file) and why its label is not binding.
@@ -67,63 +75,30 @@ apache-overflows	Invalid method in request	scan
 # fail2ban's multi-line state; mamori counts most of these lines towards
 # a frequency rule (building blocks) instead of alerting on each.
 EXCEPTIONS='
-sshd:173	true; MULTI
+sshd:173	true; the same message is labelled false at 180 and 185 (fail2ban counts it on a later line of the session); not alerting on it keeps those quiet
 sshd:177	true; aggressive mode only (the same line is labelled false at 175)
 sshd:182	true; multi-line: the failure is the "Too many authentication failures" line before it (same pid); the disconnect alone is no failure (compare 175)
-sshd:203	true; MULTI
-sshd:208	true; MULTI
+sshd:203	true; as 173 (the same line is labelled false at 180 and 185)
+sshd:208	true; as 173 (the same message, without the user name, is labelled false at 180 and 185)
 sshd:224	true; aggressive mode only ("Connection closed ... [preauth]" after a PAM failure that sshd did not report itself)
 sshd:250	true; needs per-user state: a second user tried from the same address; PAM failure lines repeat the ones of sshd and are not counted
 sshd:252	true; needs per-user state: fail2ban flags a success for another user than the failed ones
 sshd:262	true; needs per-user state: fail2ban flags a success for another user than the failed ones
-sshd:289	true; DDOS; and the line names no client (MULTI)
-sshd:295	true; DDOS; and the line names no client (MULTI)
-sshd:301	true; DDOS; and the line names no client (MULTI)
-sshd:305	true; DDOS
-sshd:308	true; DDOS
-sshd:311	true; DDOS
-sshd:313	true; DDOS
-sshd:315	true; DDOS
-sshd:322	true; DDOS; and the line names no client (MULTI)
 sshd:324	true; DDOS; the line names no client and is labelled false at 352
-sshd:339	true; DDOS
-sshd:341	true; DDOS
-sshd:344	true; DDOS
+sshd:339	true; DDOS; the same message is labelled false at 175 (a client that ran out of keys)
+sshd:341	true; as 339
 sshd:354	true; DDOS (the failure is the kex_exchange_identification line before it)
-sshd:359	true; DDOS; and the line names no client (MULTI)
-sshd:388	true; EXTRA; the line names no client (MULTI)
-sshd:390	true; EXTRA; the line names no client (MULTI)
-sshd:396	true; EXTRA; the line names no client (MULTI)
 sshd:407	true; EXTRA (the same message is labelled false at 271)
 apache-auth:146	true; aggressive mode only: mod_evasive (the same line is labelled false at 138); mamori counts it towards the HTTP flood rule
-nginx-http-auth:30	true; fallback mode only: a failed TLS handshake (scanners) is no password failure; counted towards the web scan rule
-nginx-http-auth:32	true; fallback mode only (as 30)
-nginx-http-auth:34	true; fallback mode only (as 30)
-nginx-http-auth:39	true; fallback mode only (as 30)
-nginx-http-auth:41	true; fallback mode only (as 30)
-nginx-http-auth:43	true; fallback mode only (as 30)
-nginx-http-auth:47	true; aggressive mode only (as 30)
 apache-noscript:20	true; php-fpm does not name the missing script; one missing script is a building block of the web scan rule (apache-botsearch labels a missing forum/mail.php false)
 apache-noscript:22	true; as 20
 postfix:82	false; errors mode only: the same message is labelled true in normal mode (line 68)
 postfix:152	true; aggressive mode only (the same line is labelled false at 147): an unsupported mechanism is no wrong password
 postfix:158	true; aggressive mode only: a client whose reverse DNS does not resolve is common and no attack
-postfix:174	true; ddos mode only: a connection dropped before any mail, counted towards SMTP probing
-postfix:176	true; ddos mode only (as 174)
-postfix:186	true; ddos mode only: postscreen HANGUP (as 174)
-postfix:194	true; ddos mode only (as 174)
-sendmail-reject:108	true; extra mode only: a connection without mail, counted towards SMTP probing
-sendmail-reject:110	true; extra mode only (as 108)
-sendmail-reject:113	true; extra mode only (as 108)
-sendmail-reject:115	true; extra mode only (as 108)
-sendmail-reject:118	true; extra mode only (as 108)
-sendmail-reject:120	true; extra mode only (as 108)
-sendmail-reject:122	true; extra mode only (as 108)
-sendmail-reject:127	true; aggressive mode only (as 108)
 '
 # Abbreviations used above.
 #   MULTI  multi-line: the client address is only on an earlier line of the session; mamori does not alert on a line that names no client
-#   DDOS   fail2ban ddos mode only: a pre-authentication disconnect, counted by mamori towards SSH probing or brute force (building block) but not an alert alone
+#   DDOS   fail2ban ddos mode only: a pre-authentication disconnect whose message fail2ban labels false elsewhere, counted by mamori towards SSH probing or brute force (building block) but not an alert alone
 #   EXTRA  fail2ban extra/aggressive mode only
 
 # The category groups, as in DESIGN.md.
