@@ -220,7 +220,10 @@ sync_store(struct server *s, int *failing)
 		if (give_up(s, first_fail))
 			return rc;
 		if (last_log == 0 || now - last_log > 60 * NS_PER_SEC) {
-			log_err("log store: sync failed (%s: %s); retrying",
+			/* Writing out the buffer or the fsync: either way
+			 * appended records are not on disk yet. */
+			log_err("log store: cannot append or sync (%s: %s); "
+			    "holding events and retrying every second",
 			    mamori_strerror(rc), strerror(errno));
 			last_log = now;
 		}
