@@ -116,10 +116,9 @@ rules_result_json(const struct rules_result *r, const struct rules_json_meta *m)
 		json_object_set_new(o, "id", json_string(m->id));
 	if (r->decoder != NULL) {
 		dec = json_object();
-		/* Wazuh's naming: the decoder that matched, and its
-		 * parent for a child. */
-		set_str(dec, "name", r->decoder_parent != NULL &&
-		    r->decoder_own != NULL ? r->decoder_own : r->decoder);
+		/* Wazuh's naming: a child reports its parent's name
+		 * (unless use_own_name), and the parent. */
+		set_str(dec, "name", r->decoder);
 		set_str(dec, "parent", r->decoder_parent);
 		json_object_set_new(o, "decoder", dec);
 	}

@@ -65,6 +65,13 @@ syslog_header(const char *m, size_t n)
 	if (len > 20 && isdigit((unsigned char)m[0]) && m[4] == ':' &&
 	    m[7] == ':' && m[10] == '-' && m[13] == ':' && m[16] == ':')
 		return 20;
+	/* A7: macOS unified log, "2020-03-23 06:47:42.801612-0700  "
+	 * (Wazuh 4.x): two spaces before the host. */
+	if (len > 33 && isdigit((unsigned char)m[0]) && m[4] == '-' &&
+	    m[7] == '-' && m[10] == ' ' && m[13] == ':' && m[16] == ':' &&
+	    m[19] == '.' && (m[26] == '-' || m[26] == '+') && m[31] == ' ' &&
+	    m[32] == ' ')
+		return 32;
 	return 0;
 }
 
@@ -169,17 +176,19 @@ host_and_program(struct rules_ev *ev, char *p)
 	ev->log = p;
 	for (t = p; valid_char((unsigned char)*t); t++)
 		;
-	if (t[0] == ':' && t[1] == ' ') {
+	if (t[0] == ':' && (t[1] == ' ' || t[1] == '\0')) {
+		/* "prog: msg", or "prog:" with an empty message (Wazuh). */
 		*t = '\0';
 		ev->program_name = p;
-		ev->log = t + 2;
+		ev->log = t + 1 + (t[1] == ' ');
 	} else if (t[0] == '[' && isdigit((unsigned char)t[1])) {
 		for (q = t + 1; isdigit((unsigned char)*q); q++)
 			;
-		if (q[0] == ']' && q[1] == ':' && q[2] == ' ') {
+		if (q[0] == ']' && q[1] == ':' && (q[2] == ' ' ||
+		    q[2] == '\0')) {
 			*t = '\0';
 			ev->program_name = p;
-			ev->log = q + 3;
+			ev->log = q + 2 + (q[2] == ' ');
 		} else if (q[0] == ']' && q[1] == ' ') {
 			*t = '\0';
 			ev->program_name = p;

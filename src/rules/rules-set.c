@@ -79,6 +79,11 @@ static const char *const builtin_decoders[] = {
 	"syscheck_integrity_changed_2nd", "syscheck_integrity_changed_3rd",
 	"syscheck_new_entry", "syscheck_deleted", "hostinfo_new",
 	"hostinfo_modified",
+	/* Wazuh 4.x's */
+	"syscheck_registry_key_modified", "syscheck_registry_key_added",
+	"syscheck_registry_key_deleted", "syscheck_registry_value_modified",
+	"syscheck_registry_value_added", "syscheck_registry_value_deleted",
+	"syscollector", "ciscat", "windows_eventchannel", "sca",
 };
 
 struct rules_set *
