@@ -26,6 +26,7 @@
 #include "core/config.h"
 #include "core/config-impl.h"
 #include "core/error.h"
+#include "core/fileutil.h"
 #include "core/timeutil.h"
 
 #define CONFIG_MAX_FILE		(1024 * 1024)	/* no real config is larger */
@@ -758,64 +759,22 @@ static int
 read_file(const char *path, char **bufp, size_t *lenp, char *err,
     size_t errlen)
 {
-	struct stat st;
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int fd, e;
+	int rc, e;
 
-	*bufp = NULL;
-	*lenp = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		goto syserr;
-	if (fstat(fd, &st) == -1)
-		goto syserr;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto syserr;
+	if ((rc = file_read_all(path, CONFIG_MAX_FILE, bufp, lenp)) == 0)
+		return 0;
+	if (rc == MAMORI_ETOOBIG) {
+		config_seterr(err, errlen, "%s: larger than %d bytes; not a "
+		    "configuration file", path, CONFIG_MAX_FILE);
+		return MAMORI_ECONFIG;
 	}
-	for (;;) {
-		if (len == cap) {
-			if (cap > CONFIG_MAX_FILE) {
-				close(fd);
-				free(buf);
-				config_seterr(err, errlen, "%s: larger than %d "
-				    "bytes; not a configuration file", path,
-				    CONFIG_MAX_FILE);
-				return MAMORI_ECONFIG;
-			}
-			cap = cap == 0 ? 8192 : cap * 2;
-			if ((nb = realloc(buf, cap + 1)) == NULL) {
-				close(fd);
-				free(buf);
-				return MAMORI_ENOMEM;
-			}
-			buf = nb;
-		}
-		if ((n = read(fd, buf + len, cap - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto syserr;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	if (rc == MAMORI_ESYS) {
+		e = errno;
+		config_seterr(err, errlen, "%s: cannot read: %s", path,
+		    strerror(e));
+		errno = e;
 	}
-	close(fd);
-	if (buf == NULL && (buf = malloc(1)) == NULL)
-		return MAMORI_ENOMEM;
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return 0;
- syserr:
-	e = errno;
-	if (fd != -1)
-		close(fd);
-	free(buf);
-	config_seterr(err, errlen, "%s: cannot read: %s", path, strerror(e));
-	errno = e;
-	return MAMORI_ESYS;
+	return rc;
 }
 
 int

@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/fileutil.h"
 #include "rules/rules-xml.h"
 
 #define CHUNK_SIZE	(64 * 1024)	/* arena block; big asks get one each */
@@ -877,74 +878,29 @@ struct rules_xml_doc *
 rules_xml_load(const char *path, char *err, size_t errlen)
 {
 	struct rules_xml_doc *d;
-	struct stat st;
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int fd, e;
+	char *buf;
+	size_t len;
+	int rc;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		goto syserr;
-	if (fstat(fd, &st) == -1)
-		goto syserr;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto syserr;
+	if ((rc = file_read_all(path, RULES_XML_MAX_FILE, &buf,
+	    &len)) != 0) {
+		if (err == NULL || errlen == 0)
+			return NULL;
+		if (rc == MAMORI_ETOOBIG)
+			snprintf(err, errlen, "%s: file larger than %d MiB",
+			    path, RULES_XML_MAX_FILE / (1024 * 1024));
+		else if (rc == MAMORI_ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", path);
+		else
+			snprintf(err, errlen, "%s: cannot read: %s", path,
+			    strerror(errno));
+		return NULL;
 	}
-	for (;;) {
-		if (len == cap) {
-			/* One byte past the limit tells "too big" apart. */
-			if (cap > RULES_XML_MAX_FILE) {
-				close(fd);
-				free(buf);
-				if (err != NULL && errlen > 0)
-					snprintf(err, errlen, "%s: file larger "
-					    "than %d MiB", path,
-					    RULES_XML_MAX_FILE / (1024 * 1024));
-				return NULL;
-			}
-			/* The size is a hint: the file may change. */
-			if (cap == 0 && st.st_size > 0 &&
-			    st.st_size <= RULES_XML_MAX_FILE)
-				cap = (size_t)st.st_size + 1;
-			else
-				cap = cap == 0 ? 65536 : 2 * cap;
-			if (cap > (size_t)RULES_XML_MAX_FILE + 1)
-				cap = (size_t)RULES_XML_MAX_FILE + 1;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				close(fd);
-				free(buf);
-				if (err != NULL && errlen > 0)
-					snprintf(err, errlen, "%s: out of "
-					    "memory", path);
-				return NULL;
-			}
-			buf = nb;
-		}
-		if ((n = read(fd, buf + len, cap - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto syserr;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
 	d = rules_xml_parse(buf, len, path, err, errlen);
 	free(buf);
 	return d;
- syserr:
-	e = errno;
-	if (fd != -1)
-		close(fd);
-	free(buf);
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
-	errno = e;
-	return NULL;
 }
 
 const struct rules_xml_node *
