@@ -815,9 +815,13 @@ rules_accumulate(struct rules_ctx *ctx, struct rules_ev *ev)
 			int f = accum_fields[k];
 
 			if ((ev->fields[f] == NULL || *ev->fields[f] == '\0') &&
-			    e->v[k][0] != '\0')
+			    e->v[k][0] != '\0') {
 				rules_ev_set_field(ev, f, NULL, e->v[k],
 				    strlen(e->v[k]));
+				/* From an earlier line: not part of this
+				 * log, so not for the prefilter. */
+				ev->pf_fields = 0;
+			}
 		}
 	} else {
 		e = old;

@@ -51,6 +51,24 @@ out=$(printf '%s\n' \
 check "accumulated srcip" "$(printf '%s\n' "$out" | sed -n 3p | jq -r .data.srcip)" 192.0.2.44
 check "accumulated user" "$(printf '%s\n' "$out" | sed -n 3p | jq -r .data.dstuser)" bob
 check "other session apart" "$(printf '%s\n' "$out" | sed -n 4p | jq -r '.data.srcip // "none"')" none
+# A rule on an accumulated field: the user comes from an earlier line,
+# so the literal prefilter must not judge it by this line's text.
+cat > "$T/acc.xml" <<'XML'
+<group name="t,">
+  <rule id="100900" level="7">
+    <if_sid>2509</if_sid>
+    <user>bob</user>
+    <description>LDAP failure for bob</description>
+  </rule>
+</group>
+XML
+out=$(printf '%s\n' \
+    'Jan  1 00:00:00 ldap slapd[1]: conn=1000 fd=12 ACCEPT from IP=192.0.2.44:53210 (IP=0.0.0.0:389)' \
+    'Jan  1 00:00:01 ldap slapd[1]: conn=1000 op=0 BIND dn="uid=bob,ou=people,dc=example" method=128' \
+    'Jan  1 00:00:02 ldap slapd[1]: conn=1000 op=0 RESULT tag=97 err=49 text=' |
+    "$MAMORI" logtest --json --rules "$S/config/ossec-server.conf" \
+    --rules "$T/acc.xml")
+check "rule on an accumulated field" "$(printf '%s\n' "$out" | sed -n 3p | jq -r .rule.id)" 100900
 
 # A broken rule: refused with its file and line, nothing analysed.
 cat > "$T/bad.xml" <<'XML'
