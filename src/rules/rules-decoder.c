@@ -239,9 +239,8 @@ dtext_release(struct dtext *t)
 	free(t->fts);
 }
 
-/* The pattern kind from a Wazuh type="" attribute (default def). */
-static int
-pat_kind(const struct rules_xml_node *n, int def, int *kind)
+int
+rules_pat_kind_attr(const struct rules_xml_node *n, int def, int *kind)
 {
 	const char *t = rules_xml_attr(n, "type");
 
@@ -451,7 +450,7 @@ dec_read(struct rules_set *rs, const struct rules_xml_doc *doc,
 			if (t.program_name == NULL) {
 				t.program_line = c->line;
 				rc = strcasecmp(e, "program_name") == 0 ?
-				    pat_kind(c, RULES_PAT_OSMATCH,
+				    rules_pat_kind_attr(c, RULES_PAT_OSMATCH,
 				    &t.program_kind) : (t.program_kind =
 				    RULES_PAT_PCRE2_CASELESS, 0);
 			}
@@ -462,7 +461,7 @@ dec_read(struct rules_set *rs, const struct rules_xml_doc *doc,
 			if (t.prematch == NULL) {
 				t.prematch_line = c->line;
 				rc = strcasecmp(e, "prematch") == 0 ?
-				    pat_kind(c, RULES_PAT_OSREGEX,
+				    rules_pat_kind_attr(c, RULES_PAT_OSREGEX,
 				    &t.prematch_kind) : (t.prematch_kind =
 				    RULES_PAT_PCRE2_CASELESS, 0);
 				if (rc == 0 && off != NULL) {
@@ -480,7 +479,7 @@ dec_read(struct rules_set *rs, const struct rules_xml_doc *doc,
 			if (t.regex == NULL) {
 				t.regex_line = c->line;
 				rc = strcasecmp(e, "regex") == 0 ?
-				    pat_kind(c, RULES_PAT_OSREGEX,
+				    rules_pat_kind_attr(c, RULES_PAT_OSREGEX,
 				    &t.regex_kind) : (t.regex_kind =
 				    RULES_PAT_PCRE2_CASELESS, 0);
 				if (rc == 0 && off != NULL)

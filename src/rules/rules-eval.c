@@ -18,6 +18,7 @@
  * attacker's alerts do not hide another's.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -830,7 +831,7 @@ rule_ok(struct rules_ctx *ctx, const struct rules_rule *r,
 	if (r->compiled != NULL) {
 		struct rules_result tmp;
 
-		memset(&tmp, 0, sizeof(tmp));
+		memset(&tmp, 0, offsetof(struct rules_result, dyn));
 		memcpy(tmp.fields, ev->fields, sizeof(tmp.fields));
 		tmp.log = ev->log;
 		if (!r->compiled(&tmp))

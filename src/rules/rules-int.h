@@ -278,6 +278,9 @@ struct rules_set {
 };
 
 /* rules-decoder.c */
+/* The pattern kind a Wazuh type="osmatch|osregex|pcre2" attribute of n
+ * names (def without one).  Returns 0 or MAMORI_EINVAL. */
+int rules_pat_kind_attr(const struct rules_xml_node *n, int def, int *kind);
 int rules_dec_load(struct rules_set *rs, const struct rules_xml_doc *doc,
     char *err, size_t errlen);
 int rules_dec_finish(struct rules_set *rs, char *err, size_t errlen);

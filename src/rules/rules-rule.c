@@ -397,22 +397,13 @@ static int
 ctext_add(struct ctext *c, const struct rules_xml_node *n, int def_kind,
     int pcre2)
 {
-	const char *t = rules_xml_attr(n, "type");
 	const char *neg = rules_xml_attr(n, "negate");
 
 	if (c->text == NULL) {
 		c->line = n->line;
-		c->kind = pcre2 ? RULES_PAT_PCRE2_CASELESS : def_kind;
-		if (t != NULL) {
-			if (strcasecmp(t, "osmatch") == 0)
-				c->kind = RULES_PAT_OSMATCH;
-			else if (strcasecmp(t, "osregex") == 0)
-				c->kind = RULES_PAT_OSREGEX;
-			else if (strcasecmp(t, "pcre2") == 0)
-				c->kind = RULES_PAT_PCRE2;
-			else
-				return MAMORI_EINVAL;
-		}
+		if (rules_pat_kind_attr(n, pcre2 ? RULES_PAT_PCRE2_CASELESS :
+		    def_kind, &c->kind) != 0)
+			return MAMORI_EINVAL;
 		if (neg != NULL) {
 			if (strcasecmp(neg, "yes") == 0)
 				c->negate = 1;
