@@ -1,6 +1,9 @@
 /*
  * error.c - text for MAMORI_E* codes.
  */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "core/error.h"
 
 const char *
@@ -25,4 +28,16 @@ mamori_strerror(int r)
 	case MAMORI_EKEY:	return "key missing or wrong";
 	default:		return "unknown error";
 	}
+}
+
+void
+mamori_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -31,4 +31,9 @@
 /* Returns a static string describing code r. */
 const char *mamori_strerror(int r);
 
+/* Formats a message into err, as snprintf(); nothing when err is NULL or
+ * errlen is 0. */
+void mamori_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif
