@@ -11,44 +11,19 @@
 
 #include "cli/cli-ruleset.h"
 #include "core/error.h"
+#include "core/fileutil.h"
 #include "rules/rules.h"
-
-static int
-is_dir(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 int
 cli_ruleset_default(char *buf, size_t len)
 {
-	const char *env = getenv("MAMORI_RULES");
-	char exe[PATH_MAX], *slash;
-	static const char *const rel[] = {
-		"/../rules",			/* build/mamori in the source tree */
-		"/../share/mamori/rules",	/* installed under a prefix */
-	};
-	ssize_t n;
-	size_t i;
+	struct stat st;
+	int r;
 
-	if (env != NULL && *env != '\0') {
-		snprintf(buf, len, "%s", env);
-		return is_dir(buf) ? 0 : MAMORI_ENOTFOUND;
-	}
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL)
-			*slash = '\0';
-		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-			snprintf(buf, len, "%s%s", exe, rel[i]);
-			if (is_dir(buf))
-				return 0;
-		}
-	}
-	snprintf(buf, len, "/usr/share/mamori/rules");
-	return is_dir(buf) ? 0 : MAMORI_ENOTFOUND;
+	if ((r = file_bundled_path("MAMORI_RULES", "rules", buf, len)) != 0)
+		return r;
+	return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 :
+	    MAMORI_ENOTFOUND;
 }
 
 struct rules_set *

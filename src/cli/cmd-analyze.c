@@ -34,13 +34,18 @@
 #include "input/syslog.h"
 #include "rules/rules-json.h"
 #include "rules/rules.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "incident/export.h"
+#include "incident/incmgr.h"
+#include "store/db.h"
 #include "store/logsearch.h"
 
 #define LINE_MAX_BYTES	(64 * 1024)
 
 static const char usage_text[] =
 "usage: mamori analyze [--rules PATH]... [--json] [--hostname NAME]\n"
-"                      [--no-summary] FILE...\n"
+"                      [--no-summary] [--incidents [--config FILE]] FILE...\n"
 "\n"
 "Analyses log files with the rules engine and prints the alerts, then a\n"
 "summary by rule and by source address.  Formats (RFC 5424, RFC 3164,\n"
@@ -52,6 +57,9 @@ static const char usage_text[] =
 "                   summary then goes to stderr\n"
 "  --hostname NAME  host name for lines that carry none\n"
 "  --no-summary     alerts only\n"
+"  --incidents      print the incidents the alerts form instead of the\n"
+"                   alerts (with --json: one JSON object per incident)\n"
+"  --config FILE    incidents: settings (grouping, internal networks)\n"
 "\n"
 "Exit status: 0 when the files were read, 1 when one could not be, 2\n"
 "when the ruleset does not load.\n";
@@ -234,6 +242,8 @@ print_alert(const struct rules_result *r, int64_t t, const char *file)
 
 struct run {
 	struct rules_ctx *ctx;
+	struct incmgr	*mgr;		/* with --incidents */
+	int		 mgr_err;
 	struct summary	 sum;
 	int		 json;
 	int64_t		 last_t;
@@ -315,6 +325,16 @@ one_line(struct run *run, const char *file, enum fmt fmt, char *line,
 	if (res.fields[RULES_F_SRCIP] != NULL)
 		tally_add(&run->sum.srcs, &run->sum.nsrcs, &run->sum.capsrcs,
 		    res.fields[RULES_F_SRCIP], NULL, 0);
+	if (run->mgr != NULL) {
+		struct incmgr_alert a;
+		int r;
+
+		incmgr_alert_from_result(&a, &res, t);
+		if ((r = incmgr_add(run->mgr, &a, NULL)) != 0 &&
+		    run->mgr_err == 0)
+			run->mgr_err = r;
+		return;
+	}
 	if (run->json) {
 		json_t *j;
 		char *s;
@@ -389,6 +409,107 @@ analyze_file(struct run *run, const char *path)
 	return 0;
 }
 
+static int
+incident_print(void *arg, const struct incident *inc)
+{
+	struct run *run = arg;
+	char t1[40], t2[40];
+	json_t *j;
+	size_t i, n;
+
+	if (run->json) {
+		if ((j = incident_json(inc)) == NULL)
+			return MAMORI_ENOMEM;
+		json_dumpf(j, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+		json_decref(j);
+		return 0;
+	}
+	time_format_rfc3339(inc->first_seen_ns, 0, 0, t1, sizeof(t1));
+	time_format_rfc3339(inc->last_seen_ns, 0, 0, t2, sizeof(t2));
+	printf("incident %" PRId64 ": %s\n  category %s (RSIT %s/%s), "
+	    "impact %s, severity %s, %" PRIu64 " alerts, %s .. %s\n",
+	    inc->id, inc->title, inc->category,
+	    inc->rsit_class ? inc->rsit_class : "-",
+	    inc->rsit_type ? inc->rsit_type : "-",
+	    inc_impact_name(inc->impact), inc_severity_name(inc->severity),
+	    inc->alert_count, t1, t2);
+	for (int role = INC_ATTACKER; role <= INC_VICTIM; role++) {
+		printf("  %s", role == INC_ATTACKER ? "attackers:" :
+		    "victims:  ");
+		for (i = 0, n = 0; i < inc->nparties; i++) {
+			if ((int)inc->parties[i].role != role)
+				continue;
+			if (n++ < 10) {
+				putchar(' ');
+				if (inc->parties[i].kind == INC_PARTY_USER)
+					fputs("user ", stdout);
+				put_vis(stdout, inc->parties[i].value);
+			}
+		}
+		if (n > 10)
+			printf(" (and %zu more)", n - 10);
+		if (n == 0)
+			fputs(" -", stdout);
+		putchar('\n');
+	}
+	return 0;
+}
+
+/* Incidents formed in an in-memory database, printed oldest first. */
+static int
+incidents_start(struct run *run, struct db **db, struct incident_env *env,
+    const struct config *conf)
+{
+	char err[1024];
+
+	if (incident_env_load(conf->incidents, env, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mamori analyze: %s\n", err);
+		return 2;
+	}
+	if ((*db = db_open(":memory:", 0, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mamori analyze: %s\n", err);
+		return 2;
+	}
+	if ((run->mgr = incmgr_new(db_sqlite(*db), conf->incidents, env->tax,
+	    env->pb, NULL, NULL)) == NULL) {
+		fprintf(stderr, "mamori analyze: out of memory\n");
+		return 2;
+	}
+	return 0;
+}
+
+static int
+incidents_finish(struct run *run, struct db *db)
+{
+	struct inc_filter f;
+	struct incmgr_stats st;
+	int r;
+
+	if (run->mgr_err == 0)
+		run->mgr_err = incmgr_flush(run->mgr);
+	if (run->mgr_err != 0) {
+		fprintf(stderr, "mamori analyze: incidents: %s\n",
+		    mamori_strerror(run->mgr_err));
+		return 1;
+	}
+	memset(&f, 0, sizeof(f));
+	f.status = -1;
+	f.oldest_first = 1;
+	if ((r = incident_list(db_sqlite(db), &f, incident_print, run)) != 0) {
+		fprintf(stderr, "mamori analyze: incidents: %s\n",
+		    mamori_strerror(r));
+		return 1;
+	}
+	incmgr_stats(run->mgr, &st);
+	fprintf(run->json ? stderr : stdout, "%s%" PRIu64 " lines, %" PRIu64
+	    " alerts, %" PRIu64 " incidents (%" PRIu64 " alerts in them, "
+	    "%" PRIu64 " below incidents.join_level, %" PRIu64 " held without "
+	    "one)\n", run->json ? "" : "\n", run->sum.lines, run->sum.alerts,
+	    st.created, st.joined, st.ignored, st.held);
+	return 0;
+}
+
 int
 cmd_analyze(int argc, char **argv)
 {
@@ -397,18 +518,24 @@ cmd_analyze(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "hostname", required_argument, NULL, 'H' },
 		{ "no-summary", no_argument, NULL, 'n' },
+		{ "incidents", no_argument, NULL, 'I' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rules_set *rs;
 	struct run run;
-	char **paths, *host = NULL;
-	int ch, npaths = 0, nosum = 0, rc = 0, i;
+	struct config conf;
+	struct incident_env env;
+	struct db *db = NULL;
+	char **paths, *host = NULL, *config = NULL, err[1024];
+	int ch, npaths = 0, nosum = 0, rc = 0, i, incidents = 0;
 
 	memset(&run, 0, sizeof(run));
 	if ((paths = calloc((size_t)argc + 1, sizeof(*paths))) == NULL)
 		return 2;
-	while ((ch = getopt_long(argc, argv, "r:jH:nh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:jH:nIc:h", opts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'r':
 			paths[npaths++] = optarg;
@@ -421,6 +548,12 @@ cmd_analyze(int argc, char **argv)
 			break;
 		case 'n':
 			nosum = 1;
+			break;
+		case 'I':
+			incidents = 1;
+			break;
+		case 'c':
+			config = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -449,12 +582,32 @@ cmd_analyze(int argc, char **argv)
 	}
 	if (host != NULL)
 		rules_ctx_set_hostname(run.ctx, host);
+	memset(&env, 0, sizeof(env));
+	if (config_init(&conf) != 0) {
+		rc = 2;
+		goto out;
+	}
+	if (config != NULL && config_load(&conf, config, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "mamori analyze: %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	if (incidents && (rc = incidents_start(&run, &db, &env, &conf)) != 0)
+		goto out;
 	for (i = optind; i < argc; i++)
 		if (analyze_file(&run, argv[i]) != 0)
 			rc = 1;
+	if (incidents && incidents_finish(&run, db) != 0)
+		rc = 1;
 	fflush(stdout);
-	if (!nosum)
+	if (!nosum && !incidents)
 		summary_print(run.json ? stderr : stdout, &run.sum);
+ out:
+	incmgr_free(run.mgr);
+	db_close(db);
+	incident_env_release(&env);
+	config_release(&conf);
 	summary_free(&run.sum);
 	rules_ctx_free(run.ctx);
 	rules_set_free(rs);

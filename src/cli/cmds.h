@@ -10,5 +10,10 @@ int cmd_logs(int argc, char **argv);	/* logs verify | logs search */
 int cmd_status(int argc, char **argv);
 int cmd_logtest(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_incident(int argc, char **argv);
+int cmd_notify(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_unblock(int argc, char **argv);
+int cmd_blocks(int argc, char **argv);
 
 #endif

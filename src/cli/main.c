@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+
 #include "cli/cmds.h"
 
 static const struct {
@@ -16,6 +18,11 @@ static const struct {
 	{ "status", cmd_status, "show listener, queue and host state" },
 	{ "logtest", cmd_logtest, "show how the rules analyse log lines" },
 	{ "analyze", cmd_analyze, "analyse log files with the rules" },
+	{ "incident", cmd_incident, "list, show and handle incidents" },
+	{ "notify", cmd_notify, "notify the contact plan of an incident" },
+	{ "block", cmd_block, "block an address or prefix (nftables)" },
+	{ "unblock", cmd_unblock, "lift a block" },
+	{ "blocks", cmd_blocks, "list the blocks in force" },
 };
 
 static void
@@ -48,6 +55,8 @@ main(int argc, char **argv)
 		printf("mamori %s\n", MAMORI_VERSION);
 		return 0;
 	}
+	/* libxml2 (IODEF) sets itself up once, before any thread. */
+	xmlInitParser();
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].fn(argc - 1, argv + 1);

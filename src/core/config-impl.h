@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/error.h"
 
 #define KIB			1024ULL
 #define MIB			(1024 * KIB)
@@ -29,10 +30,8 @@ struct config_load_ctx;
  * config.c
  */
 
-/* Formats a message into err, as snprintf(); nothing when err is NULL or
- * errlen is 0. */
-void config_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Formats a message into err (mamori_seterr()). */
+#define config_seterr	mamori_seterr
 
 /* Sets *dst to a copy of src, or to NULL when src is NULL.  Returns 0 or
  * MAMORI_ENOMEM. */
@@ -42,6 +41,11 @@ int config_dup_opt(char **dst, const char *src);
  * releasing. */
 int config_tls_copy(struct tls_conf *dst, const struct tls_conf *src);
 int config_copy(struct config *dst, const struct config *src);
+
+/* The module sections (incidents, notify, respond): freed, or set to
+ * their defaults.  config_modules_default() returns 0 or MAMORI_ENOMEM. */
+void config_modules_free(struct config *c);
+int config_modules_default(struct config *c);
 
 /* Releases the n listeners at ls, then frees ls itself. */
 void config_listeners_free(struct listener_conf *ls, size_t n);

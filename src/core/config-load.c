@@ -28,6 +28,10 @@
 #include "core/error.h"
 #include "core/fileutil.h"
 #include "core/timeutil.h"
+#include "core/yamldoc.h"
+#include "incident/incmgr.h"
+#include "incident/notify.h"
+#include "respond/respond.h"
 
 #define CONFIG_MAX_FILE		(1024 * 1024)	/* no real config is larger */
 #define CONFIG_MAX_LISTENERS	1024
@@ -115,6 +119,7 @@ _Static_assert(NSETTINGS <= 32, "settings do not fit an unsigned mask");
 
 static const char *const sections[] = {
 	"server", "listeners", "input", "pipeline", "storage", "tls", "rules",
+	"incidents", "notify", "respond",
 };
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 
@@ -132,53 +137,6 @@ struct config_load_ctx {
 	char		*err;
 	size_t		 errlen;
 };
-
-/*
- * Optimal string alignment distance (Levenshtein plus transposition of
- * neighbours), for "did you mean" hints; both strings are short.
- */
-static size_t
-edit_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	size_t d[33][33], i, j, v;
-
-	if (la > 32 || lb > 32)
-		return SIZE_MAX;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++)
-		for (j = 1; j <= lb; j++) {
-			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			if (d[i - 1][j] + 1 < v)
-				v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	return d[la][lb];
-}
-
-/* Returns the candidate within edit distance 2 of key, nearest first. */
-static const char *
-nearest(const char *key, size_t klen, const char *const *cand, size_t n)
-{
-	const char *best = NULL;
-	size_t i, d, bestd = 3;
-
-	for (i = 0; i < n; i++) {
-		d = edit_distance(key, klen, cand[i], strlen(cand[i]));
-		if (d < bestd) {
-			bestd = d;
-			best = cand[i];
-		}
-	}
-	return best;
-}
 
 static int
 find_setting(const char *section, const char *key, size_t klen)
@@ -468,7 +426,7 @@ unknown_setting(struct config_load_ctx *x, yaml_node_t *k, const char *section,
 	for (i = 0; i < NSETTINGS; i++)
 		if (strcmp(settings[i].section, section) == 0)
 			cand[n++] = settings[i].key;
-	if ((hint = nearest(key, klen, cand, n)) != NULL)
+	if ((hint = ydoc_nearest(key, klen, cand, n)) != NULL)
 		return fail(x, node_line(k), "unknown setting '%s' (did you "
 		    "mean '%s%s'?)", name, prefix, hint);
 	/* The right key in the wrong section: "storage.workers". */
@@ -550,7 +508,7 @@ load_listener(struct config_load_ctx *x, yaml_node_t *item, size_t idx,
 				urlnode = node_at(x, pair->value);
 			else if (key_is(k, "tls"))
 				tlsnode = node_at(x, pair->value);
-			else if ((hint = nearest(
+			else if ((hint = ydoc_nearest(
 			    (const char *)k->data.scalar.value,
 			    k->data.scalar.length, listener_keys, 2)) != NULL)
 				return fail(x, node_line(k), "unknown setting "
@@ -631,6 +589,24 @@ load_listeners(struct config_load_ctx *x, yaml_node_t *v)
 	return 0;
 }
 
+/* A section its module reads (through yamldoc.h). */
+static int
+load_module(struct config_load_ctx *x, const char *section, yaml_node_t *v)
+{
+	struct ydoc d;
+
+	ydoc_wrap(&d, x->path, x->doc, x->err, x->errlen);
+	if (ydoc_is_null(v))
+		return 0;
+	if (strcmp(section, "incidents") == 0)
+		return incident_conf_parse(&d, v, section, x->c->incidents);
+	if (strcmp(section, "respond") == 0)
+		return respond_conf_parse(&d, v, section, x->c->respond);
+	notify_plan_free(x->c->notify);
+	x->c->notify = NULL;
+	return notify_plan_parse(&d, v, section, &x->c->notify);
+}
+
 static int
 load_root(struct config_load_ctx *x, yaml_node_t *root)
 {
@@ -646,7 +622,8 @@ load_root(struct config_load_ctx *x, yaml_node_t *root)
 	if (root->type != YAML_MAPPING_NODE)
 		return fail(x, node_line(root), "expected a mapping of "
 		    "sections (server:, listeners:, input:, pipeline:, "
-		    "storage:, tls:), got %s", node_kind(root));
+		    "storage:, tls:, rules:, incidents:, notify:, respond:), "
+		    "got %s", node_kind(root));
 	for (pair = root->data.mapping.pairs.start;
 	    pair < root->data.mapping.pairs.top; pair++) {
 		if ((r = check_key(x, root, pair, "", name,
@@ -658,7 +635,7 @@ load_root(struct config_load_ctx *x, yaml_node_t *root)
 			if (key_is(k, sections[i]))
 				break;
 		if (i == NSECTIONS) {
-			hint = nearest((const char *)k->data.scalar.value,
+			hint = ydoc_nearest((const char *)k->data.scalar.value,
 			    k->data.scalar.length, sections, NSECTIONS);
 			if (hint != NULL)
 				return fail(x, node_line(k), "unknown section "
@@ -668,6 +645,10 @@ load_root(struct config_load_ctx *x, yaml_node_t *root)
 		}
 		if (strcmp(sections[i], "listeners") == 0) {
 			r = load_listeners(x, v);
+		} else if (strcmp(sections[i], "incidents") == 0 ||
+		    strcmp(sections[i], "notify") == 0 ||
+		    strcmp(sections[i], "respond") == 0) {
+			r = load_module(x, sections[i], v);
 		} else {
 			snprintf(prefix, sizeof(prefix), "%s.", sections[i]);
 			r = load_map(x, v, sections[i], prefix,

@@ -22,22 +22,14 @@
 #include "core/config.h"
 #include "core/config-impl.h"
 #include "core/error.h"
+#include "incident/incmgr.h"
+#include "incident/notify.h"
+#include "respond/respond.h"
 #include "core/timeutil.h"
 
 #define DEFAULT_DATA_DIR	"./mamori-data"
 #define DEFAULT_KEY_ROOT	"/etc/mamori/seal.key"
 
-void
-config_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Copies and releases.
@@ -129,6 +121,32 @@ config_release(struct config *c)
 	c->listeners = NULL;
 	c->nlisteners = 0;
 	tls_release(&c->tls);
+	config_modules_free(c);
+}
+
+void
+config_modules_free(struct config *c)
+{
+	incident_conf_release(c->incidents);
+	free(c->incidents);
+	notify_plan_free(c->notify);
+	respond_conf_free(c->respond);
+	c->incidents = NULL;
+	c->notify = NULL;
+	c->respond = NULL;
+}
+
+int
+config_modules_default(struct config *c)
+{
+	config_modules_free(c);
+	if ((c->incidents = calloc(1, sizeof(*c->incidents))) == NULL ||
+	    incident_conf_init(c->incidents) != 0 ||
+	    respond_conf_new(&c->respond) != 0) {
+		config_modules_free(c);
+		return MAMORI_ENOMEM;
+	}
+	return 0;
 }
 
 int
@@ -142,7 +160,12 @@ config_copy(struct config *dst, const struct config *src)
 	dst->listeners = NULL;
 	dst->nlisteners = 0;
 	memset(&dst->tls, 0, sizeof(dst->tls));
-	if (config_dup_opt(&dst->path, src->path) != 0 ||
+	/* Module sections are not copied: dst gets the defaults. */
+	dst->incidents = NULL;
+	dst->notify = NULL;
+	dst->respond = NULL;
+	if (config_modules_default(dst) != 0 ||
+	    config_dup_opt(&dst->path, src->path) != 0 ||
 	    config_dup_opt(&dst->data_dir, src->data_dir) != 0 ||
 	    config_dup_opt(&dst->user, src->user) != 0 ||
 	    config_dup_opt(&dst->seal_key, src->seal_key) != 0 ||
@@ -269,7 +292,8 @@ config_init(struct config *c)
 	    (c->data_dir = strdup(DEFAULT_DATA_DIR)) == NULL ||
 	    (c->user = strdup(found ? "mamori" : "nobody")) == NULL ||
 	    (c->seal_key = config_default_key()) == NULL ||
-	    config_set_default_listeners(c) != 0) {
+	    config_set_default_listeners(c) != 0 ||
+	    config_modules_default(c) != 0) {
 		config_release(c);
 		return MAMORI_ENOMEM;
 	}

@@ -41,6 +41,10 @@ struct listener_conf {
 	int		 line;		/* line in the config file, 0 if none */
 };
 
+struct incident_conf;
+struct notify_plan;
+struct respond_conf;
+
 struct config {
 	char		*path;		/* file read, NULL when defaults only */
 
@@ -91,6 +95,13 @@ struct config {
 	int		 rules_enabled;	/* default 1 */
 	char		*rules_path;	/* file, directory or ossec.conf;
 					   NULL: the bundled ruleset */
+
+	/* incidents:, notify:, respond: belong to their modules
+	 * (src/incident/incmgr.h, notify.h, src/respond/respond.h).  A
+	 * file's sections replace the defaults whole. */
+	struct incident_conf *incidents;	/* always set */
+	struct notify_plan *notify;	/* NULL: nobody is notified */
+	struct respond_conf *respond;	/* always set */
 };
 
 /*

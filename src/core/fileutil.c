@@ -5,7 +5,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,4 +79,35 @@ syserr:
 	free(buf);
 	errno = e;
 	return MAMORI_ESYS;
+}
+
+int
+file_bundled_path(const char *env, const char *name, char *buf, size_t len)
+{
+	const char *e = env != NULL ? getenv(env) : NULL;
+	char exe[PATH_MAX], *slash;
+	static const char *const rel[] = {
+		"/../",				/* build/mamori in the source tree */
+		"/../share/mamori/",		/* installed under a prefix */
+	};
+	struct stat st;
+	ssize_t n;
+	size_t i;
+
+	if (e != NULL && *e != '\0') {
+		snprintf(buf, len, "%s", e);
+		return stat(buf, &st) == 0 ? 0 : MAMORI_ENOTFOUND;
+	}
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			snprintf(buf, len, "%s%s%s", exe, rel[i], name);
+			if (stat(buf, &st) == 0)
+				return 0;
+		}
+	}
+	snprintf(buf, len, "/usr/share/mamori/%s", name);
+	return stat(buf, &st) == 0 ? 0 : MAMORI_ENOTFOUND;
 }

@@ -149,6 +149,8 @@ time_parse_user(const char *s, int64_t now_ns, int64_t *out)
 		v = strtoll(s + 1, &end, 10);
 		if (errno != 0 || end == s + 1 || *end != '\0')
 			return MAMORI_EINVAL;
+		if (v <= INT64_MIN / NS_PER_SEC || v >= INT64_MAX / NS_PER_SEC)
+			return MAMORI_ETOOBIG;
 		*out = (int64_t)v * NS_PER_SEC;
 		return 0;
 	}
@@ -217,6 +219,10 @@ time_parse_user(const char *s, int64_t now_ns, int64_t *out)
 			return MAMORI_EINVAL;
 		secs = (int64_t)t;
 	}
+	/* Nanoseconds since 1970 in 64 bits reach 1677..2262. */
+	if (secs <= INT64_MIN / NS_PER_SEC + 1 ||
+	    secs >= INT64_MAX / NS_PER_SEC - 1)
+		return MAMORI_ETOOBIG;
 	*out = secs * NS_PER_SEC + frac;
 	return 0;
 }

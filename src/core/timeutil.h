@@ -28,7 +28,8 @@ int time_format_rfc3339(int64_t ns, int tz_min, int digits, char *buf,
  * ("2026-11-28", "2026-11-28T13:00", "2026-11-28 13:00:05Z",
  * "...+09:00"; local time when no zone is given), a relative offset
  * ("-1h", "-7d", "-30m", "-90s", "-2w"), "now", or seconds since the epoch
- * prefixed with '@'.  Returns 0 and sets *out, or MAMORI_EINVAL.
+ * prefixed with '@'.  Returns 0 and sets *out, MAMORI_EINVAL, or
+ * MAMORI_ETOOBIG for a time outside 1678..2261 (64-bit nanoseconds).
  */
 int time_parse_user(const char *s, int64_t now_ns, int64_t *out);
 

@@ -8,6 +8,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "core/config.h"
 #include "core/queue.h"
 #include "input/listener.h"
@@ -56,6 +58,18 @@ struct worker {
 	size_t		 nreports, capreports;
 	struct server_ruleset *rules;	/* the set rctx analyses with */
 	struct rules_ctx *rctx;		/* this worker's correlation state */
+};
+
+/* What the worker attaches to an event that raised an alert. */
+struct server_alert {
+	json_t		*json;
+	int64_t		 time_ns;
+	uint32_t	 rule_id;
+	int		 level;
+	uint64_t	 log_seq;
+	char		*description, *groups, *host, *srcip, *user;
+	char		*dstip, *srcuser, *dstuser, *log;	/* incidents */
+	int64_t		 alert_id;	/* alerts.id once stored */
 };
 
 /* Alerts waiting for their group's fsync (writer). */
@@ -116,6 +130,10 @@ struct server {
 	struct server_ruleset	*rules;		/* current; NULL: rules off */
 	FILE			*alerts_file;	/* <data>/alerts.json */
 	struct db		*alerts_db;	/* the writer's connection */
+
+	/* Incidents (server-incidents.c); NULL when off.  Used by the
+	 * thread that settles alerts. */
+	struct server_incidents	*incidents;
 };
 
 /* server-writer.c: the store's sync_done callback (wakes the writer). */
@@ -145,6 +163,14 @@ void server_alerts_release(struct server_alerts *l);
 
 /* server-status.c */
 /* Returns the status snapshot as JSON text (caller frees). */
+/* server-incidents.c */
+int server_incidents_init(struct server *s, char *err, size_t errlen);
+int server_incidents_start(struct server *s, char *err, size_t errlen);
+void server_incidents_alert(struct server *s, struct server_alert *a);
+void server_incidents_flush(struct server *s);
+void server_incidents_reload(struct server *s);
+void server_incidents_release(struct server *s);
+
 char *server_status_json(struct server *s);
 void server_status_save(struct server *s);
 void server_stats_line(struct server *s);

@@ -36,15 +36,7 @@ struct server_ruleset {
 	uint64_t	 gen;
 };
 
-/* What the worker attaches to an event that raised an alert. */
-struct server_alert {
-	json_t		*json;
-	int64_t		 time_ns;
-	uint32_t	 rule_id;
-	int		 level;
-	uint64_t	 log_seq;
-	char		*description, *groups, *host, *srcip, *user;
-};
+#define ALERT_LOG_MAX	1024	/* of the line, kept with incidents */
 
 static void
 alert_free(void *p)
@@ -58,6 +50,10 @@ alert_free(void *p)
 	free(a->groups);
 	free(a->host);
 	free(a->srcip);
+	free(a->dstip);
+	free(a->srcuser);
+	free(a->dstuser);
+	free(a->log);
 	free(a->user);
 	free(a);
 }
@@ -276,6 +272,11 @@ server_rules_analyze(struct worker *w, struct event **evs, int n)
 		a->srcip = dup_opt(res.fields[RULES_F_SRCIP]);
 		a->user = dup_opt(res.fields[RULES_F_DSTUSER] != NULL ?
 		    res.fields[RULES_F_DSTUSER] : res.fields[RULES_F_SRCUSER]);
+		a->dstip = dup_opt(res.fields[RULES_F_DSTIP]);
+		a->srcuser = dup_opt(res.fields[RULES_F_SRCUSER]);
+		a->dstuser = dup_opt(res.fields[RULES_F_DSTUSER]);
+		if (res.full_log != NULL)
+			a->log = strndup(res.full_log, ALERT_LOG_MAX);
 		if (a->json == NULL) {
 			alert_free(a);
 			continue;
@@ -340,11 +341,15 @@ void
 server_alerts_flush(struct server *s, struct server_alerts *l)
 {
 	struct db_alert *rows;
-	size_t i, k = 0;
+	size_t i, k = 0, *from = NULL;
 
 	if (l->n == 0)
 		return;
 	rows = calloc(l->n, sizeof(*rows));
+	if ((from = calloc(l->n, sizeof(*from))) == NULL) {
+		free(rows);
+		rows = NULL;
+	}
 	for (i = 0; i < l->n; i++) {
 		struct server_alert *a = l->v[i];
 		char *text = json_dumps(a->json, JSON_COMPACT);
@@ -364,6 +369,7 @@ server_alerts_flush(struct server *s, struct server_alerts *l)
 			rows[k].user = a->user;
 			rows[k].log_seq = a->log_seq;
 			rows[k].json = text;
+			from[k] = i;
 			k++;
 		} else
 			free(text);
@@ -373,9 +379,16 @@ server_alerts_flush(struct server *s, struct server_alerts *l)
 	if (rows != NULL && s->alerts_db != NULL &&
 	    db_alerts_add(s->alerts_db, rows, k) != 0)
 		log_err("mamori.db: cannot store %zu alerts", k);
-	for (i = 0; rows != NULL && i < k; i++)
+	for (i = 0; rows != NULL && i < k; i++) {
 		free((char *)rows[i].json);
+		((struct server_alert *)l->v[from[i]])->alert_id = rows[i].id;
+	}
 	free(rows);
+	free(from);
+	for (i = 0; s->incidents != NULL && i < l->n; i++)
+		server_incidents_alert(s, l->v[i]);
+	if (s->incidents != NULL)
+		server_incidents_flush(s);
 	for (i = 0; i < l->n; i++)
 		alert_free(l->v[i]);
 	l->n = 0;

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "respond/respond.h"
 #include "server/server-impl.h"
 
 #define STATUS_EVERY_NS	(5 * NS_PER_SEC)
@@ -201,7 +202,8 @@ server_new(const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", dberr);
 		goto fail;
 	}
-	if (server_rules_init(s, err, errlen) != 0)
+	if (server_rules_init(s, err, errlen) != 0 ||
+	    server_incidents_init(s, err, errlen) != 0)
 		goto fail;
 
 	s->nworkers = c->workers;
@@ -262,6 +264,7 @@ server_drop_privileges(struct server *s, char *err, size_t errlen)
 {
 	const struct config *c = s->cfg;
 	struct passwd *pw;
+	int keepcap;
 
 	if (geteuid() != 0)
 		return 0;
@@ -282,10 +285,23 @@ server_drop_privileges(struct server *s, char *err, size_t errlen)
 		    c->data_dir, c->user, strerror(errno));
 		return MAMORI_ESYS;
 	}
+	/* Automatic blocks need CAP_NET_ADMIN, alone, after the drop. */
+	keepcap = s->incidents != NULL && c->respond->nautos > 0 &&
+	    !c->respond->dry_run;
+	if (keepcap && respond_keepcap_before() != 0) {
+		snprintf(err, errlen, "cannot keep CAP_NET_ADMIN for "
+		    "respond.auto_block: %s", strerror(errno));
+		return MAMORI_ESYS;
+	}
 	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
 		snprintf(err, errlen, "cannot drop privileges to %s: %s",
 		    c->user, strerror(errno));
+		return MAMORI_ESYS;
+	}
+	if (keepcap && respond_keepcap_after() != 0) {
+		snprintf(err, errlen, "cannot keep CAP_NET_ADMIN for "
+		    "respond.auto_block: %s", strerror(errno));
 		return MAMORI_ESYS;
 	}
 	if (setuid(0) == 0) {
@@ -309,6 +325,11 @@ server_start(struct server *s, char *err, size_t errlen)
 	size_t i;
 	int w, rc;
 
+	if (server_incidents_start(s, err, errlen) != 0) {
+		s->started = 1;
+		server_stop(s);
+		return MAMORI_ESYS;
+	}
 	if ((rc = pthread_create(&s->writer, NULL, server_writer_thread,
 	    s)) != 0)
 		goto fail;
@@ -359,8 +380,10 @@ server_run(struct server *s)
 			    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			break;
 		}
-		if (sig == SIGHUP)
+		if (sig == SIGHUP) {
 			server_rules_reload(s);
+			server_incidents_reload(s);
+		}
 		now = time_mono_ns();
 		if (now - last_status >= STATUS_EVERY_NS) {
 			server_status_save(s);
@@ -449,6 +472,7 @@ server_free(struct server *s)
 	free(s->lstats);
 	free(s->relp_stats);
 	free(s->writer_counts);
+	server_incidents_release(s);
 	server_rules_release(s);
 	db_close(s->alerts_db);
 	db_close(s->db);

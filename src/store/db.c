@@ -4,6 +4,7 @@
  * Migrations are an append-only list of SQL scripts; migration i brings the
  * schema from version i to i+1.  Never edit a released step: add one.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,125 @@ static const char *migrations[] = {
 	"CREATE INDEX alerts_time ON alerts(time);"
 	"CREATE INDEX alerts_rule ON alerts(rule_id, time);"
 	"CREATE INDEX alerts_srcip ON alerts(srcip, time);",
+	/* 2 -> 3: incidents (src/incident/incident.h).  The timeline and
+	 * the notification record are append-only: triggers refuse to
+	 * change or delete their rows. */
+	"CREATE TABLE incidents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  title TEXT NOT NULL,"
+	"  category TEXT NOT NULL,"
+	"  rsit_class TEXT,"
+	"  rsit_type TEXT,"
+	"  impact INTEGER NOT NULL,"
+	"  severity INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  assignee TEXT,"
+	"  source TEXT NOT NULL,"
+	"  reporter TEXT,"
+	"  summary TEXT,"
+	"  playbook TEXT,"
+	"  merged_into INTEGER REFERENCES incidents(id),"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  alert_count INTEGER NOT NULL DEFAULT 0,"
+	"  max_level INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX incidents_status ON incidents(status, updated);"
+	"CREATE INDEX incidents_category ON incidents(category, updated);"
+	"CREATE TABLE incident_parties ("
+	"  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	"  role INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  internal INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (incident_id, role, kind, value)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX incident_parties_value ON incident_parties(value);"
+	"CREATE TABLE incident_alerts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	"  alert_id INTEGER,"
+	"  log_seq INTEGER,"
+	"  time INTEGER NOT NULL,"
+	"  rule_id INTEGER NOT NULL,"
+	"  level INTEGER NOT NULL,"
+	"  description TEXT,"
+	"  host TEXT,"
+	"  srcip TEXT,"
+	"  user TEXT,"
+	"  log TEXT"
+	");"
+	"CREATE INDEX incident_alerts_inc ON incident_alerts(incident_id, id);"
+	"CREATE TABLE incident_steps ("
+	"  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	"  n INTEGER NOT NULL,"
+	"  step TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  detail TEXT,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  who TEXT,"
+	"  at INTEGER,"
+	"  note TEXT,"
+	"  PRIMARY KEY (incident_id, n)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE incident_evidence ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	"  kind INTEGER NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  note TEXT,"
+	"  who TEXT NOT NULL,"
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX incident_evidence_inc ON incident_evidence(incident_id);"
+	"CREATE TABLE incident_timeline ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	"  at INTEGER NOT NULL,"
+	"  who TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  text TEXT NOT NULL"
+	");"
+	"CREATE INDEX incident_timeline_inc ON incident_timeline(incident_id, id);"
+	"CREATE TRIGGER incident_timeline_no_update BEFORE UPDATE ON "
+	"  incident_timeline BEGIN SELECT RAISE(ABORT, 'the incident "
+	"  timeline is append-only'); END;"
+	"CREATE TRIGGER incident_timeline_no_delete BEFORE DELETE ON "
+	"  incident_timeline BEGIN SELECT RAISE(ABORT, 'the incident "
+	"  timeline is append-only'); END;"
+	"CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents "
+	"  BEGIN SELECT RAISE(ABORT, 'incidents are never deleted; close "
+	"  them'); END;"
+	/* Containment (src/respond): every block asked for, with when it
+	 * ends and when it was lifted; the firewall holds the live set. */
+	"CREATE TABLE blocks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  addr TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER,"
+	"  removed INTEGER,"
+	"  who TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  incident_id INTEGER REFERENCES incidents(id),"
+	"  dry_run INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX blocks_addr ON blocks(addr, removed);"
+	/* Notification (src/incident/notify.c): each attempt to reach a
+	 * contact, sent or failed. */
+	"CREATE TABLE notifications ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident_id INTEGER REFERENCES incidents(id),"
+	"  at INTEGER NOT NULL,"
+	"  contact TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL,"
+	"  error TEXT"
+	");"
+	"CREATE INDEX notifications_inc ON notifications(incident_id);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -156,6 +276,12 @@ db_open(const char *path, int readonly, char *err, size_t errlen)
 	return db;
 }
 
+sqlite3 *
+db_sqlite(struct db *db)
+{
+	return db->h;
+}
+
 void
 db_close(struct db *db)
 {
@@ -199,7 +325,7 @@ tx_end(struct db *db, int rc)
 }
 
 int
-db_alerts_add(struct db *db, const struct db_alert *a, size_t n)
+db_alerts_add(struct db *db, struct db_alert *a, size_t n)
 {
 	static const char sql[] =
 	    "INSERT INTO alerts (time, rule_id, level, description, groups, "
@@ -231,6 +357,8 @@ db_alerts_add(struct db *db, const struct db_alert *a, size_t n)
 		sqlite3_bind_text(st, 10, a[i].json, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = MAMORI_EDB;
+		else
+			a[i].id = sqlite3_last_insert_rowid(db->h);
 	}
 	return tx_end(db, rc);
 }
@@ -350,4 +478,85 @@ db_status_get(struct db *db, char **json, int64_t *at_ns)
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Binds the arguments fmt describes to st (see db_prep()). */
+static int
+vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	const char *str;
+	int64_t v;
+	int i, rc = SQLITE_OK;
+
+	for (i = 1; fmt != NULL && *fmt != '\0' && rc == SQLITE_OK;
+	    fmt++, i++) {
+		switch (*fmt) {
+		case 'i':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'I':
+			v = va_arg(ap, int64_t);
+			rc = v == 0 ? sqlite3_bind_null(st, i) :
+			    sqlite3_bind_int64(st, i, v);
+			break;
+		case 'd':
+			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
+			break;
+		case 's':
+			str = va_arg(ap, const char *);
+			rc = str == NULL ? sqlite3_bind_null(st, i) :
+			    sqlite3_bind_text(st, i, str, -1, SQLITE_TRANSIENT);
+			break;
+		default:
+			rc = SQLITE_MISUSE;
+		}
+	}
+	return rc == SQLITE_OK ? 0 : MAMORI_EDB;
+}
+
+int
+db_prep(sqlite3 *h, sqlite3_stmt **st, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	*st = NULL;
+	if (sqlite3_prepare_v2(h, sql, -1, st, NULL) != SQLITE_OK)
+		return MAMORI_EDB;
+	va_start(ap, fmt);
+	r = vbind(*st, fmt, ap);
+	va_end(ap);
+	if (r != 0) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+	}
+	return r;
+}
+
+int
+db_run(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : MAMORI_EDB;
+}
+
+int
+db_exec(sqlite3 *h, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int r;
+
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return MAMORI_EDB;
+	va_start(ap, fmt);
+	r = vbind(st, fmt, ap);
+	va_end(ap);
+	if (r != 0) {
+		sqlite3_finalize(st);
+		return r;
+	}
+	return db_run(st);
 }

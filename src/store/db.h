@@ -27,6 +27,25 @@ int db_schema_latest(void);
 struct db *db_open(const char *path, int readonly, char *err, size_t errlen);
 void db_close(struct db *db);
 
+/* The SQLite handle, for the modules that keep their own tables in
+ * mamori.db (src/incident, src/respond).  Same thread rules as db. */
+typedef struct sqlite3 sqlite3;
+sqlite3 *db_sqlite(struct db *db);
+
+/*
+ * Small helpers for those modules.  db_prep() prepares sql on h and binds
+ * the arguments fmt describes, one letter each: 'i' int64_t, 'I' int64_t
+ * (0 binds NULL), 'd' int, 's' const char * (NULL binds NULL).  Returns
+ * 0, or MAMORI_EDB with *st NULL.  db_run() steps a statement that
+ * returns no rows and finalizes it; db_exec() is both.  Each returns 0 or
+ * MAMORI_EDB.
+ */
+typedef struct sqlite3_stmt sqlite3_stmt;
+int db_prep(sqlite3 *h, sqlite3_stmt **st, const char *sql, const char *fmt,
+    ...);
+int db_run(sqlite3_stmt *st);
+int db_exec(sqlite3 *h, const char *sql, const char *fmt, ...);
+
 /* Schema version of the open database. */
 int db_schema_version(struct db *db);
 
@@ -52,10 +71,12 @@ struct db_alert {
 	const char	*user;
 	uint64_t	 log_seq;	/* log store record, 0: none */
 	const char	*json;		/* the whole alert (alerts.json) */
+	int64_t		 id;		/* set by db_alerts_add() */
 };
 
-/* Stores a[0..n) in one transaction.  Returns 0 or MAMORI_EDB. */
-int db_alerts_add(struct db *db, const struct db_alert *a, size_t n);
+/* Stores a[0..n) in one transaction and sets each a[i].id.  Returns 0 or
+ * MAMORI_EDB. */
+int db_alerts_add(struct db *db, struct db_alert *a, size_t n);
 
 /*
  * Adds the new counts in hosts[0..n) to the stored ones (messages are

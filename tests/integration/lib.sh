@@ -136,3 +136,25 @@ wait_stored() {
 search() {
 	"$MAMORI" logs search --data "$DATA" "$@"
 }
+
+# bsd_to_5424 FILE: BSD syslog lines as written to disk ("Dec 10 06:55:46
+# host prog[pid]: text") as RFC 5424 lines of 2025 with <38>, so that a
+# server keeps each line's own time (year-less times in the future would
+# be taken as the time received).
+bsd_to_5424() {
+	awk 'BEGIN { split("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+	    m, " "); for (i = 1; i <= 12; i++) mon[m[i]] = i }
+	{
+		prog = $5; pid = "-"
+		if (match(prog, /\[[0-9]+\]:$/)) {
+			pid = substr(prog, RSTART + 1, RLENGTH - 3)
+			prog = substr(prog, 1, RSTART - 1)
+		} else
+			sub(/:$/, "", prog)
+		msg = $0
+		for (i = 1; i <= 5; i++)
+			sub(/^[^ ]+ +/, "", msg)
+		printf "<38>1 2025-%02d-%02dT%sZ %s %s %s - - %s\n",
+		    mon[$1], $2, $3, $4, prog, pid, msg
+	}' "$1"
+}

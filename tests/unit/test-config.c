@@ -777,10 +777,12 @@ TEST(test_errors)
 	/* Shape. */
 	EXPECT_ERROR("- server\n- storage\n",
 	    ":1: expected a mapping of sections (server:, listeners:, input:, "
-	    "pipeline:, storage:, tls:), got a list");
+	    "pipeline:, storage:, tls:, rules:, incidents:, notify:, respond:), "
+	    "got a list");
 	EXPECT_ERROR("just words\n",
 	    ":1: expected a mapping of sections (server:, listeners:, input:, "
-	    "pipeline:, storage:, tls:), got a value");
+	    "pipeline:, storage:, tls:, rules:, incidents:, notify:, respond:), "
+	    "got a value");
 	EXPECT_ERROR("storage: 5\n",
 	    ":1: setting 'storage': expected a mapping of settings, got a "
 	    "value");

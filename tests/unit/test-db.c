@@ -65,6 +65,7 @@ TEST(alerts_add)
 	a[1].rule_id = 5720;
 	a[1].log_seq = 0;	/* no record: NULL */
 	CHECK_INT(db_alerts_add(db, a, 2), 0);
+	CHECK(a[0].id > 0 && a[1].id == a[0].id + 1);
 	CHECK_INT(db_alerts_add(db, a, 0), 0);
 	db_close(db);
 	CHECK_INT(sqlite3_open(path, &h), SQLITE_OK);
