@@ -4,6 +4,7 @@
 #
 #   scripts/install-deps.sh          build and run dependencies
 #   scripts/install-deps.sh --test   also the real peers the tests start
+#   scripts/install-deps.sh --bench  also the tools bench/ compares with
 #
 # syslog-ng's loggen is wanted for load tests, but syslog-ng-core conflicts
 # with rsyslog as a package, so loggen is unpacked from its .deb into
@@ -11,7 +12,9 @@
 set -eu
 
 want_test=0
+want_bench=0
 [ "${1:-}" = "--test" ] && want_test=1
+[ "${1:-}" = "--bench" ] && want_test=1 && want_bench=1
 
 build_pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev \
   libssl-dev libyaml-dev libsqlite3-dev libzstd-dev libpcre2-dev \
@@ -23,8 +26,11 @@ test_pkgs="bsdutils util-linux rsyslog rsyslog-relp rsyslog-gnutls \
   openssl jq netcat-openbsd bc sqlite3 nftables libxml2-utils \
   python3 python3-aiosmtpd cmark-gfm"
 
+bench_pkgs="fail2ban"
+
 pkgs="$build_pkgs $run_pkgs"
 [ $want_test = 1 ] && pkgs="$pkgs $test_pkgs"
+[ $want_bench = 1 ] && pkgs="$pkgs $bench_pkgs"
 
 missing=""
 for p in $pkgs; do
