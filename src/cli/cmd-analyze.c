@@ -27,6 +27,7 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "cli/cli-alerts.h"
 #include "cli/cli-ruleset.h"
 #include "cli/cmds.h"
 #include "core/event.h"
@@ -182,64 +183,6 @@ detect(gzFile g, char *buf, size_t len)
 	return n5424 * 2 >= npri ? FMT_5424 : FMT_3164;
 }
 
-/* Appends s escaped for a terminal (plain printable ASCII as it is). */
-static void
-put_vis(FILE *f, const char *s)
-{
-	static char vis[4 * LINE_MAX_BYTES + 1];
-	size_t n = strnlen(s, LINE_MAX_BYTES), i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ||
-		    s[i] == '\\')
-			break;
-	if (i == n) {
-		fwrite(s, 1, n, f);
-		return;
-	}
-	n = logsearch_vis(vis, (const uint8_t *)s, n);
-	fwrite(vis, 1, n, f);
-}
-
-/* One alert as text: "TIME rule ID (level L) DESCRIPTION src=.. user=..",
- * then the line that raised it, escaped.  Written with a few fwrite()s:
- * with a flood of alerts this is analyze's own largest cost. */
-static void
-print_alert(const struct rules_result *r, int64_t t, const char *file)
-{
-	static int64_t last_sec = INT64_MIN;
-	static char ts[48];
-	const char *src = r->fields[RULES_F_SRCIP];
-	const char *user = r->fields[RULES_F_DSTUSER] ?
-	    r->fields[RULES_F_DSTUSER] : r->fields[RULES_F_SRCUSER];
-	char head[64];
-	int n;
-
-	if (t / NS_PER_SEC != last_sec) {
-		time_format_rfc3339(t, 0, 0, ts, sizeof(ts));
-		last_sec = t / NS_PER_SEC;
-	}
-	n = snprintf(head, sizeof(head), " rule %u (level %d) ", r->rule_id,
-	    r->level);
-	fputs(ts, stdout);
-	fwrite(head, 1, (size_t)n, stdout);
-	if (r->description != NULL)
-		fputs(r->description, stdout);
-	if (src != NULL) {
-		fputs(" src=", stdout);
-		put_vis(stdout, src);
-	}
-	if (user != NULL) {
-		fputs(" user=", stdout);
-		put_vis(stdout, user);
-	}
-	fputs("\n    ", stdout);
-	fputs(file, stdout);
-	fputs(": ", stdout);
-	put_vis(stdout, r->full_log);
-	putchar('\n');
-}
-
 struct run {
 	struct rules_ctx *ctx;
 	struct incmgr	*mgr;		/* with --incidents */
@@ -270,7 +213,6 @@ one_line(struct run *run, const char *file, enum fmt fmt, char *line,
     size_t len)
 {
 	static char rebuilt[LINE_MAX_BYTES + 256];
-	struct rules_json_meta meta;
 	struct rules_result res;
 	struct event *ev;
 	const char *text = line;
@@ -335,21 +277,10 @@ one_line(struct run *run, const char *file, enum fmt fmt, char *line,
 			run->mgr_err = r;
 		return;
 	}
-	if (run->json) {
-		json_t *j;
-		char *s;
-
-		memset(&meta, 0, sizeof(meta));
-		meta.time_ns = t;
-		meta.agent = res.hostname;
-		if ((j = rules_result_json(&res, &meta)) != NULL &&
-		    (s = json_dumps(j, JSON_COMPACT)) != NULL) {
-			puts(s);
-			free(s);
-		}
-		json_decref(j);
-	} else
-		print_alert(&res, t, file);
+	if (run->json)
+		cli_alert_json(&res, t, res.hostname);
+	else
+		cli_alert_print(&res, t, file);
 }
 
 static int
@@ -427,9 +358,11 @@ incident_print(void *arg, const struct incident *inc)
 	}
 	time_format_rfc3339(inc->first_seen_ns, 0, 0, t1, sizeof(t1));
 	time_format_rfc3339(inc->last_seen_ns, 0, 0, t2, sizeof(t2));
-	printf("incident %" PRId64 ": %s\n  category %s (RSIT %s/%s), "
+	printf("incident %" PRId64 ": ", inc->id);
+	cli_put_vis(stdout, inc->title);
+	printf("\n  category %s (RSIT %s/%s), "
 	    "impact %s, severity %s, %" PRIu64 " alerts, %s .. %s\n",
-	    inc->id, inc->title, inc->category,
+	    inc->category,
 	    inc->rsit_class ? inc->rsit_class : "-",
 	    inc->rsit_type ? inc->rsit_type : "-",
 	    inc_impact_name(inc->impact), inc_severity_name(inc->severity),
@@ -444,7 +377,7 @@ incident_print(void *arg, const struct incident *inc)
 				putchar(' ');
 				if (inc->parties[i].kind == INC_PARTY_USER)
 					fputs("user ", stdout);
-				put_vis(stdout, inc->parties[i].value);
+				cli_put_vis(stdout, inc->parties[i].value);
 			}
 		}
 		if (n > 10)

@@ -42,6 +42,7 @@
 #include "incident/playbook.h"
 #include "incident/taxonomy.h"
 #include "store/db.h"
+#include "store/logsearch.h"
 
 #define PROG	"mamori incident"
 
@@ -162,6 +163,28 @@ report_err(int r, int64_t id, const char *what)
 	return 1;
 }
 
+/*
+ * s escaped for a terminal (what logs and reports wrote is shown, never
+ * obeyed): one of a few rotating buffers, so that several may be used in
+ * one printf; cut at VIS_MAX bytes of input.
+ */
+#define VIS_MAX	1024
+static const char *
+v(const char *s)
+{
+	static char bufs[8][4 * VIS_MAX + 1];
+	static int next;
+	char *b;
+	size_t n;
+
+	if (s == NULL)
+		return "-";
+	b = bufs[next++ % 8];
+	n = logsearch_vis(b, (const uint8_t *)s, strnlen(s, VIS_MAX));
+	b[n] = '\0';
+	return b;
+}
+
 static const char *
 fmt_time(int64_t ns, char *buf, size_t len)
 {
@@ -184,7 +207,7 @@ print_parties(FILE *f, const struct incident *inc, enum inc_role role,
 		if (shown < max) {
 			fprintf(f, "%s%s%s%s", shown > 0 ? ", " : "",
 			    inc->parties[i].kind == INC_PARTY_USER ? "user " :
-			    "", inc->parties[i].value,
+			    "", v(inc->parties[i].value),
 			    inc->parties[i].internal &&
 			    inc->parties[i].kind == INC_PARTY_IP ?
 			    " (internal)" : "");
@@ -223,7 +246,7 @@ list_cb(void *arg, const struct incident *inc)
 	    inc->id, inc_status_name(inc->status), inc->category,
 	    inc_impact_name(inc->impact), inc_severity_name(inc->severity),
 	    inc->alert_count, fmt_time(inc->last_seen_ns, t, sizeof(t)),
-	    inc->title);
+	    v(inc->title));
 	return 0;
 }
 
@@ -275,7 +298,7 @@ do_show(struct ictx *x, int64_t id)
 	}
 	if (x->have_env)
 		cat = taxonomy_get(x->env.tax, inc.category);
-	printf("Incident %" PRId64 ": %s\n", inc.id, inc.title);
+	printf("Incident %" PRId64 ": %s\n", inc.id, v(inc.title));
 	printf("  status     %s%s", inc_status_name(inc.status),
 	    inc.merged_into != 0 ? "" : "\n");
 	if (inc.merged_into != 0)
@@ -286,9 +309,9 @@ do_show(struct ictx *x, int64_t id)
 		    cat->rsit_type);
 	printf("\n  impact     %s\n  severity   %s\n  assignee   %s\n",
 	    inc_impact_name(inc.impact), inc_severity_name(inc.severity),
-	    inc.assignee != NULL ? inc.assignee : "-");
+	    v(inc.assignee));
 	if (inc.reporter != NULL)
-		printf("  reporter   %s\n", inc.reporter);
+		printf("  reporter   %s\n", v(inc.reporter));
 	printf("  seen       %s .. %s\n  alerts     %" PRIu64 "\n",
 	    fmt_time(inc.first_seen_ns, t1, sizeof(t1)),
 	    fmt_time(inc.last_seen_ns, t2, sizeof(t2)), inc.alert_count);
@@ -298,7 +321,7 @@ do_show(struct ictx *x, int64_t id)
 	print_parties(stdout, &inc, INC_VICTIM, 20);
 	printf("\n");
 	if (inc.summary != NULL)
-		printf("\nSummary:\n  %s\n", inc.summary);
+		printf("\nSummary:\n  %s\n", v(inc.summary));
 	if (inc.nsteps > 0)
 		printf("\nPlaybook %s:\n", inc.playbook != NULL ?
 		    inc.playbook : "");
@@ -306,14 +329,14 @@ do_show(struct ictx *x, int64_t id)
 		printf("  %2d [%c] %s", inc.steps[i].n,
 		    inc.steps[i].state == INC_STEP_DONE ? 'x' :
 		    inc.steps[i].state == INC_STEP_SKIPPED ? '-' : ' ',
-		    inc.steps[i].title);
+		    v(inc.steps[i].title));
 		if (inc.steps[i].state != INC_STEP_OPEN)
 			printf("  (%s by %s, %s%s%s)",
 			    inc_step_state_name(inc.steps[i].state),
-			    inc.steps[i].who,
+			    v(inc.steps[i].who),
 			    fmt_time(inc.steps[i].at_ns, t1, sizeof(t1)),
 			    inc.steps[i].note != NULL ? ": " : "",
-			    inc.steps[i].note != NULL ? inc.steps[i].note : "");
+			    inc.steps[i].note != NULL ? v(inc.steps[i].note) : "");
 		printf("\n");
 	}
 	if (inc.nevidence > 0)
@@ -321,9 +344,9 @@ do_show(struct ictx *x, int64_t id)
 	for (i = 0; i < inc.nevidence; i++)
 		printf("  %-8s %s%s%s  (%s, %s)\n",
 		    inc_evidence_kind_name(inc.evidence[i].kind),
-		    inc.evidence[i].value, inc.evidence[i].note ? " - " : "",
-		    inc.evidence[i].note ? inc.evidence[i].note : "",
-		    inc.evidence[i].who,
+		    v(inc.evidence[i].value), inc.evidence[i].note ? " - " : "",
+		    inc.evidence[i].note ? v(inc.evidence[i].note) : "",
+		    v(inc.evidence[i].who),
 		    fmt_time(inc.evidence[i].at_ns, t1, sizeof(t1)));
 	if (inc.nalerts > 0)
 		printf("\nAlerts (%zu of %" PRIu64 " shown):\n", inc.nalerts,
@@ -332,8 +355,7 @@ do_show(struct ictx *x, int64_t id)
 		printf("  %s  rule %u (level %d) %s", fmt_time(
 		    inc.alerts[i].time_ns, t1, sizeof(t1)),
 		    inc.alerts[i].rule_id, inc.alerts[i].level,
-		    inc.alerts[i].description ? inc.alerts[i].description :
-		    "");
+		    v(inc.alerts[i].description));
 		if (inc.alerts[i].log_seq != 0)
 			printf("  [log %" PRIu64 "]", inc.alerts[i].log_seq);
 		printf("\n");
@@ -341,8 +363,8 @@ do_show(struct ictx *x, int64_t id)
 	printf("\nTimeline:\n");
 	for (i = 0; i < inc.ntimeline; i++)
 		printf("  %s  %-10s %-9s %s\n", fmt_time(inc.timeline[i].at_ns,
-		    t1, sizeof(t1)), inc.timeline[i].who, inc.timeline[i].kind,
-		    inc.timeline[i].text);
+		    t1, sizeof(t1)), v(inc.timeline[i].who), v(inc.timeline[i].kind),
+		    v(inc.timeline[i].text));
 	incident_release(&inc);
 	return 0;
 }
@@ -374,11 +396,19 @@ do_set(struct ictx *x, int64_t id, const char *status, const char *note,
 	if (n == 0)
 		return usage_err("%s", "set: give --status, --assignee, "
 		    "--impact or --severity");
+	/* Every value is checked before anything changes. */
+	if (status != NULL && inc_status_parse(status) < 0)
+		return usage_err("unknown status '%s' (new, triage, "
+		    "containment, eradication, recovery, closed, "
+		    "false-positive)", status);
+	if (impact != NULL && inc_impact_parse(impact) < 0)
+		return usage_err("unknown impact '%s' (internal, external, "
+		    "infrastructure)", impact);
+	if (severity != NULL && inc_severity_parse(severity) < 0)
+		return usage_err("unknown severity '%s' (low, medium, high, "
+		    "critical or 1-4)", severity);
 	if (status != NULL) {
-		if ((v = inc_status_parse(status)) < 0)
-			return usage_err("unknown status '%s' (new, triage, "
-			    "containment, eradication, recovery, closed, "
-			    "false-positive)", status);
+		v = inc_status_parse(status);
 		if ((r = incident_set_status(x->h, id, v, x->user, note)) != 0)
 			return report_err(r, id, "incident");
 	}
@@ -386,9 +416,7 @@ do_set(struct ictx *x, int64_t id, const char *status, const char *note,
 	    (r = incident_set_assignee(x->h, id, assignee, x->user)) != 0)
 		return report_err(r, id, "incident");
 	if (impact != NULL) {
-		if ((v = inc_impact_parse(impact)) < 0)
-			return usage_err("unknown impact '%s' (internal, "
-			    "external, infrastructure)", impact);
+		v = inc_impact_parse(impact);
 		if ((r = incident_set_impact(x->h, id, v, x->user, note)) != 0)
 			return report_err(r, id, "incident");
 		if ((r = incident_steps_sync(x->h, id, playbook_of(x, id),
@@ -396,9 +424,7 @@ do_set(struct ictx *x, int64_t id, const char *status, const char *note,
 			return report_err(r, id, "incident");
 	}
 	if (severity != NULL) {
-		if ((v = inc_severity_parse(severity)) < 0)
-			return usage_err("unknown severity '%s' (low, medium, "
-			    "high, critical or 1-4)", severity);
+		v = inc_severity_parse(severity);
 		if ((r = incident_set_severity(x->h, id, v, x->user)) != 0)
 			return report_err(r, id, "incident");
 	}
@@ -445,8 +471,15 @@ do_export(struct ictx *x, int64_t id, const char *format, const char *out,
 		return 1;
 	}
 	if (out != NULL) {
-		if ((f = fopen(out, "w")) == NULL ||
-		    fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+		int bad;
+
+		if ((f = fopen(out, "w")) == NULL)
+			bad = 1;
+		else {
+			bad = fwrite(buf, 1, len, f) != len;
+			bad |= fclose(f) != 0;
+		}
+		if (bad) {
 			fprintf(stderr, "%s: %s: %s\n", PROG, out,
 			    strerror(errno));
 			free(buf);
@@ -520,7 +553,7 @@ store_report(struct ictx *x, struct incident *inc, const char *category)
 		printf("{\"id\":%" PRId64 "}\n", inc->id);
 	else
 		printf("incident %" PRId64 " recorded: %s (%s)\n", inc->id,
-		    inc->title, cat->id);
+		    v(inc->title), cat->id);
 	return 0;
 }
 
@@ -712,7 +745,7 @@ cmd_incident(int argc, char **argv)
 	}
 	if (ctx_open(&x, data, config, 1) != 0) {
 		rc = 1;
-		goto out;
+		goto close;
 	}
 	if (strcmp(cmd, "list") == 0)
 		rc = do_list(&x, status, category, limit);

@@ -15,5 +15,6 @@ int cmd_notify(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_unblock(int argc, char **argv);
 int cmd_blocks(int argc, char **argv);
+int cmd_promisc(int argc, char **argv);	/* promisc-probe */
 
 #endif

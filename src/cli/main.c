@@ -23,6 +23,8 @@ static const struct {
 	{ "block", cmd_block, "block an address or prefix (nftables)" },
 	{ "unblock", cmd_unblock, "lift a block" },
 	{ "blocks", cmd_blocks, "list the blocks in force" },
+	{ "promisc-probe", cmd_promisc, "find sniffers (promiscuous NICs) "
+	    "on a segment" },
 };
 
 static void
@@ -32,7 +34,7 @@ usage(FILE *f)
 
 	fprintf(f, "usage: mamori <command> [options]\n\ncommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\n'mamori <command> --help' describes a command.\n");
 }
 

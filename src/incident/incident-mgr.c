@@ -354,33 +354,45 @@ track_get(struct incmgr *m, const char *key, int create)
 	return t;
 }
 
-/* 1 when the party hash was not yet recorded (and now is). */
-static int
-party_new(struct party_set *s, enum inc_role role, enum inc_party_kind kind,
-    const char *value)
+static uint64_t
+party_hash(enum inc_role role, enum inc_party_kind kind, const char *value)
 {
 	char buf[512];
-	uint64_t h;
-	size_t i;
-	void *np;
 
 	snprintf(buf, sizeof(buf), "%d %d %s", (int)role, (int)kind, value);
-	h = hash_str(buf);
+	return hash_str(buf);
+}
+
+/* 1 when the party is not yet recorded in the incident (and there is
+ * room for it). */
+static int
+party_new(const struct party_set *s, uint64_t h)
+{
+	size_t i;
+
 	for (i = 0; i < s->n; i++)
 		if (s->h[i] == h)
 			return 0;
-	if (s->n >= INCMGR_PARTIES_MAX)
-		return 0;
+	return s->n < INCMGR_PARTIES_MAX;
+}
+
+/* Records the party as written. */
+static void
+party_mark(struct party_set *s, uint64_t h)
+{
+	void *np;
+
+	if (!party_new(s, h))
+		return;
 	if (s->n == s->cap) {
 		size_t nc = s->cap == 0 ? 8 : s->cap * 2;
 
 		if ((np = reallocarray(s->h, nc, sizeof(*s->h))) == NULL)
-			return 0;
+			return;
 		s->h = np;
 		s->cap = nc;
 	}
 	s->h[s->n++] = h;
-	return 1;
 }
 
 /* ---- what an alert says ---- */
@@ -537,6 +549,18 @@ add_alert_parties(const struct incmgr *m, struct pending *p,
 	return 0;
 }
 
+static void
+mark_dirty(struct incmgr *m, struct track *t)
+{
+	if (!t->dirty) {
+		t->dirty = 1;
+		t->dirty_next = m->dirty;
+		m->dirty = t;
+	}
+}
+
+static int write_dirty(struct incmgr *m);
+
 /* ---- creating ---- */
 
 /*
@@ -621,18 +645,10 @@ open_incident(struct incmgr *m, struct track *t, const struct incmgr_alert *a)
 			h->taken = 1;
 	}
 	held_trim(m, t, t->last_ns, 0);
+	mark_dirty(m, t);
 	return 0;
 }
 
-static void
-mark_dirty(struct incmgr *m, struct track *t)
-{
-	if (!t->dirty) {
-		t->dirty = 1;
-		t->dirty_next = m->dirty;
-		m->dirty = t;
-	}
-}
 
 /* The incident still takes alerts: it exists, is open and not merged. */
 static int
@@ -689,13 +705,13 @@ join(struct incmgr *m, struct track *t, const struct incmgr_alert *a)
 static int
 opened(struct incmgr *m, struct track *t)
 {
+	int64_t id = t->incident_id;
 	int r;
 
-	if ((r = incmgr_flush(m)) != 0)
-		return r;
+	r = write_dirty(m);
 	if (m->cb != NULL)
-		m->cb(m->arg, t->incident_id, INCMGR_CREATED);
-	return 0;
+		m->cb(m->arg, id, INCMGR_CREATED);
+	return r;
 }
 
 int
@@ -720,13 +736,17 @@ incmgr_add(struct incmgr *m, const struct incmgr_alert *a,
 	    (cat = taxonomy_classify(m->tax, a->groups, a->ngroups)) == NULL)
 		cat = taxonomy_fallback(m->tax);
 	for (i = 0; i < m->conf->ngroup_by; i++) {
+		/* A key too long (a huge user name) is left out, like a
+		 * missing part. */
 		if ((r = make_key(m, i, a, cat, key, sizeof(key))) ==
-		    MAMORI_ENOTFOUND)
+		    MAMORI_ENOTFOUND || r == MAMORI_ETOOBIG)
 			continue;
 		if (r != 0)
 			return r;
 		if ((t = track_get(m, key, 1)) == NULL)
 			return MAMORI_ENOMEM;
+		if (t->last_ns == 0)
+			t->last_ns = a->time_ns;
 		t->cat = cat;
 		t->keyidx = i;
 		ts[n++] = t;
@@ -745,7 +765,7 @@ incmgr_add(struct incmgr *m, const struct incmgr_alert *a,
 	for (i = 0; i < n; i++) {
 		open_ok[i] = joinable(m, ts[i], a);
 		if (!open_ok[i] && ts[i]->incident_id != 0) {
-			if (ts[i]->dirty && (r = incmgr_flush(m)) != 0)
+			if (ts[i]->dirty && (r = write_dirty(m)) != 0)
 				return r;
 			ts[i]->incident_id = 0;
 		}
@@ -771,7 +791,7 @@ incmgr_add(struct incmgr *m, const struct incmgr_alert *a,
 				return r;
 			}
 		}
-		return ts[i]->batch.n >= BATCH_MAX ? incmgr_flush(m) : 0;
+		return ts[i]->batch.n >= BATCH_MAX ? write_dirty(m) : 0;
 	}
 	for (i = 0; i < n; i++)
 		held_trim(m, ts[i], a->time_ns, INCMGR_PENDING_MAX - 1);
@@ -779,7 +799,7 @@ incmgr_add(struct incmgr *m, const struct incmgr_alert *a,
 	/* By its level: a new incident on its most specific key. */
 	if (a->level >= m->conf->open_level) {
 		t = ts[0];
-		if (t->dirty && (r = incmgr_flush(m)) != 0)
+		if (t->dirty && (r = write_dirty(m)) != 0)
 			return r;
 		if ((r = open_incident(m, t, a)) != 0 ||
 		    (r = join(m, t, a)) != 0)
@@ -853,25 +873,51 @@ flush_track(struct incmgr *m, struct track *t)
 {
 	struct inc_party *np = NULL;
 	enum inc_severity sev_before = t->severity, sev;
+	enum inc_status st;
+	uint64_t *hs = NULL;
 	size_t i, nnp = 0;
+	int64_t merged;
 	char text[512];
 	int r;
 
-	if (t->batch.n == 0 && t->batch.np == 0)
+	if (t->batch.n == 0 && t->want_impact <= t->impact)
 		return 0;
-	if ((np = calloc(t->batch.np + 1, sizeof(*np))) == NULL)
-		return MAMORI_ENOMEM;
-	for (i = 0; i < t->batch.np; i++)
-		if (party_new(&t->parties, t->batch.p[i].role,
-		    t->batch.p[i].kind, t->batch.p[i].value))
-			np[nnp++] = t->batch.p[i];
-	batch_text(&t->batch, text, sizeof(text));
-	r = incident_attach(m->db, t->incident_id, t->batch.a, t->batch.n,
-	    np, nnp, text);
-	free(np);
-	if (r != 0)
-		return r;
-	pending_clear(&t->batch);
+	if (t->batch.n > 0) {
+		if ((np = calloc(t->batch.np + 1, sizeof(*np))) == NULL ||
+		    (hs = calloc(t->batch.np + 1, sizeof(*hs))) == NULL) {
+			free(np);
+			return MAMORI_ENOMEM;
+		}
+		for (i = 0; i < t->batch.np; i++) {
+			uint64_t h = party_hash(t->batch.p[i].role,
+			    t->batch.p[i].kind, t->batch.p[i].value);
+
+			if (party_new(&t->parties, h)) {
+				hs[nnp] = h;
+				np[nnp++] = t->batch.p[i];
+			}
+		}
+		batch_text(&t->batch, text, sizeof(text));
+		r = incident_attach(m->db, t->incident_id, t->batch.a,
+		    t->batch.n, np, nnp, text);
+		free(np);
+		if (r == MAMORI_EINVAL && incident_state(m->db, t->incident_id,
+		    &st, NULL, NULL, &merged) == 0 && merged != 0) {
+			/* Merged meanwhile: the alerts follow it. */
+			t->incident_id = merged;
+			t->parties.n = 0;
+			free(hs);
+			return flush_track(m, t);
+		}
+		if (r != 0) {
+			free(hs);
+			return r;
+		}
+		for (i = 0; i < nnp; i++)
+			party_mark(&t->parties, hs[i]);
+		free(hs);
+		pending_clear(&t->batch);
+	}
 	if (t->want_impact > t->impact) {
 		if ((r = incident_set_impact(m->db, t->incident_id,
 		    t->want_impact, "mamori", t->why)) != 0)
@@ -913,22 +959,41 @@ sweep(struct incmgr *m)
 		}
 }
 
-int
-incmgr_flush(struct incmgr *m)
+/*
+ * Writes the batches of the dirty tracks.  A track that fails stays
+ * dirty for the next try; the others are written regardless.  Frees no
+ * track (incmgr_add() holds track pointers across it).
+ */
+static int
+write_dirty(struct incmgr *m)
 {
-	struct track *t;
-	int r;
+	struct track *t, *next, *kept = NULL;
+	int r, first = 0;
 
-	while ((t = m->dirty) != NULL) {
-		if ((r = flush_track(m, t)) != 0)
-			return r;
-		m->dirty = t->dirty_next;
+	for (t = m->dirty, m->dirty = NULL; t != NULL; t = next) {
+		next = t->dirty_next;
+		if ((r = flush_track(m, t)) != 0) {
+			if (first == 0)
+				first = r;
+			t->dirty_next = kept;
+			kept = t;
+			continue;
+		}
 		t->dirty = 0;
 		t->dirty_next = NULL;
 	}
+	m->dirty = kept;
+	return first;
+}
+
+int
+incmgr_flush(struct incmgr *m)
+{
+	int r = write_dirty(m);
+
 	if (m->ntracks > TRACKS_MIN_BUCKETS)
 		sweep(m);
-	return 0;
+	return r;
 }
 
 /* Takes up the open incidents seen within the window. */
