@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -39,6 +40,9 @@
 #include "core/error.h"
 #include "incident/export.h"
 #include "incident/incmgr.h"
+#include "core/fileutil.h"
+#include "net/net-sensor.h"
+#include "net/net-sig.h"
 #include "store/db.h"
 #include "store/logsearch.h"
 
@@ -51,6 +55,9 @@ static const char usage_text[] =
 "Analyses log files with the rules engine and prints the alerts, then a\n"
 "summary by rule and by source address.  Formats (RFC 5424, RFC 3164,\n"
 "plain lines) are detected per file; .gz files are read directly.\n"
+"Packet captures (pcap, pcapng) go through the network sensor\n"
+"(decoders, flows, detectors, signatures in rules/network/) and its\n"
+"detections through the rules.\n"
 "\n"
 "  --rules PATH     decoder or rule file, directory, or ossec.conf;\n"
 "                   repeat for several (default: the bundled ruleset)\n"
@@ -194,6 +201,12 @@ struct run {
 	 * ("Mmm dd hh:mm:ss"): lines of the same second reuse it. */
 	char		 stamp[16];
 	int64_t		 stamp_t;
+	/* Captures (pcap, pcapng): the sensor's signatures, loaded at the
+	 * first capture, and the name detections carry as their host. */
+	struct net_sigset *sigs;
+	int		 sigs_tried;
+	const char	*sensor_host;
+	const char	*capture;	/* the file being read */
 };
 
 /* Whether a plain line may start with a syslog timestamp: "Mmm dd
@@ -208,12 +221,14 @@ syslog_shaped(const char *l, size_t len)
 	    l[0] >= '0' && l[0] <= '9';
 }
 
+static void analyze_text(struct run *run, const char *file, const char *text,
+    size_t tlen, int64_t t);
+
 static void
 one_line(struct run *run, const char *file, enum fmt fmt, char *line,
     size_t len)
 {
 	static char rebuilt[LINE_MAX_BYTES + 256];
-	struct rules_result res;
 	struct event *ev;
 	const char *text = line;
 	size_t tlen = len;
@@ -252,6 +267,16 @@ one_line(struct run *run, const char *file, enum fmt fmt, char *line,
 		event_free(ev);
 	}
 	run->last_t = t;
+	analyze_text(run, file, text, tlen, t);
+}
+
+/* One line for the rules, at time t, from file. */
+static void
+analyze_text(struct run *run, const char *file, const char *text,
+    size_t tlen, int64_t t)
+{
+	struct rules_result res;
+
 	run->sum.lines++;
 	rules_process(run->ctx, text, tlen, file, t, &res);
 	if (!res.alert)
@@ -283,6 +308,57 @@ one_line(struct run *run, const char *file, enum fmt fmt, char *line,
 		cli_alert_print(&res, t, file);
 }
 
+/* A detection of the sensor, as the event line the rules see. */
+static void
+sensor_event(void *arg, const struct net_detection *d, const char *msg,
+    size_t len)
+{
+	struct run *run = arg;
+	char line[1400];
+	size_t n;
+
+	n = net_sensor_line(d, msg, len, run->sensor_host, line, sizeof(line));
+	analyze_text(run, run->capture, line, n, d->ts_ns);
+}
+
+/* A capture file through the sensor; its detections through the rules. */
+static int
+analyze_capture(struct run *run, const char *path)
+{
+	struct net_flow_conf fc;
+	struct net_detect_conf *dc = NULL;
+	struct net_sensor *sn;
+	char err[1024], dir[4096];
+	int r;
+
+	if (!run->sigs_tried) {
+		run->sigs_tried = 1;
+		if (file_bundled_path("MAMORI_NET_RULES", "rules/network", dir,
+		    sizeof(dir)) == 0 && net_sig_load(dir, NULL, &run->sigs,
+		    err, sizeof(err)) != 0) {
+			fprintf(stderr, "mamori analyze: %s\n", err);
+			return 1;
+		}
+	}
+	net_flow_conf_init(&fc);
+	if (net_detect_conf_new(&dc) != 0 ||
+	    (sn = net_sensor_new(&fc, dc, run->sigs, sensor_event, run,
+	    NULL)) == NULL) {
+		net_detect_conf_free(dc);
+		fprintf(stderr, "mamori analyze: out of memory\n");
+		return 1;
+	}
+	run->capture = path;
+	r = net_sensor_read_file(sn, path, err, sizeof(err));
+	net_sensor_free(sn);
+	net_detect_conf_free(dc);
+	if (r != 0) {
+		fprintf(stderr, "mamori analyze: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 analyze_file(struct run *run, const char *path)
 {
@@ -298,6 +374,8 @@ analyze_file(struct run *run, const char *path)
 		    errno ? strerror(errno) : "not a regular file");
 		return 1;
 	}
+	if (net_sensor_is_capture(path))
+		return analyze_capture(run, path);
 	if ((g = gzopen(path, "rb")) == NULL) {
 		fprintf(stderr, "mamori analyze: %s: cannot open: %s\n", path,
 		    strerror(errno));
@@ -515,6 +593,7 @@ cmd_analyze(int argc, char **argv)
 	}
 	if (host != NULL)
 		rules_ctx_set_hostname(run.ctx, host);
+	run.sensor_host = host != NULL ? host : "sensor";
 	memset(&env, 0, sizeof(env));
 	if (config_init(&conf) != 0) {
 		rc = 2;
@@ -544,5 +623,6 @@ cmd_analyze(int argc, char **argv)
 	summary_free(&run.sum);
 	rules_ctx_free(run.ctx);
 	rules_set_free(rs);
+	net_sigset_free(run.sigs);
 	return rc;
 }

@@ -11,6 +11,7 @@ int cmd_status(int argc, char **argv);
 int cmd_logtest(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
+int cmd_sniff(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_unblock(int argc, char **argv);

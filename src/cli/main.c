@@ -19,6 +19,7 @@ static const struct {
 	{ "logtest", cmd_logtest, "show how the rules analyse log lines" },
 	{ "analyze", cmd_analyze, "analyse log files with the rules" },
 	{ "incident", cmd_incident, "list, show and handle incidents" },
+	{ "sniff", cmd_sniff, "watch an interface with the network sensor" },
 	{ "notify", cmd_notify, "notify the contact plan of an incident" },
 	{ "block", cmd_block, "block an address or prefix (nftables)" },
 	{ "unblock", cmd_unblock, "lift a block" },

@@ -96,7 +96,8 @@ hash_str(const char *s)
 static const char *
 nz(const char *s)
 {
-	return s != NULL && *s != '\0' ? s : NULL;
+	/* "-" is how events say "none" (the sensor's spoofed sources). */
+	return s != NULL && *s != '\0' && strcmp(s, "-") != 0 ? s : NULL;
 }
 
 /* ---- pending alert lists ---- */

@@ -1,0 +1,637 @@
+/*
+ * net-detect-flood.c - denial of service seen at the victim: SYN, UDP
+ * and ICMP floods, reflection/amplification, and backscatter.
+ *
+ * Everything here is counted per destination, because the sources of a
+ * flood are usually spoofed: the SYN flood capture of the shared data
+ * has 37,600 sources with one or two packets each, which no per-source
+ * logic can see.  Each destination keeps counters over a sliding window
+ * (flood_window; two tumbling windows, the older weighted by how much of
+ * it still overlaps, as Cloudflare's rate limiter does), so a burst that
+ * straddles a window boundary is not halved.
+ *
+ *   syn_flood      SYNs opening connections to the victim, when at least
+ *                  half_open_percent of them never complete the
+ *                  handshake (a busy server completes nearly all).
+ *   udp_flood      UDP datagrams sent to the victim (the originator's
+ *                  direction of each flow: a download answers the
+ *                  victim's own request and does not count).
+ *   icmp_flood     ICMP to the victim that is not an answer to it.
+ *   amplification  unsolicited UDP from well-known reflector ports (DNS,
+ *                  NTP, SNMP, CLDAP, SSDP, memcached, ...): responses to
+ *                  queries the victim never sent, from many reflectors.
+ *                  A resolver's solicited answers open no flow and do
+ *                  not count.  When these dominate, a UDP flood is
+ *                  reported as amplification, not both.
+ *   backscatter    unsolicited SYN-ACKs and RSTs from many sources: the
+ *                  victim's address is being spoofed (a SYN-ACK
+ *                  reflection flood, or the echo of a SYN flood that uses
+ *                  it as source).  Not a scan, though it touches many
+ *                  ports.
+ *
+ * An episode opens when its condition holds and ends when it has not
+ * held for a whole window.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "net/net-detect-impl.h"
+
+enum {
+	M_SYN, M_SYNDONE, M_UDP, M_UDPB, M_REFL, M_REFLB, M_ICMP, M_BS,
+	M_SYNACK, M_N
+};
+
+enum { K_SYN, K_UDP, K_ICMP, K_AMP, K_BS, K_N };
+
+static const char *const kind_names[K_N] = {
+	"syn_flood", "udp_flood", "icmp_flood", "amplification",
+	"backscatter",
+};
+
+/* Sources are sketched once a destination gets this many flood-type
+ * packets in a window (the first few are not worth 640 bytes). */
+#define EXT_AFTER	64
+
+#define NREFL	8
+
+struct flood_ext {
+	struct nd_hll	 all;		/* this window's sources */
+	struct nd_hll	 syn_ports;	/* and its SYNs' ports */
+	struct nd_hll	 udp_ports;	/* and its datagrams' ports */
+	struct nd_hll	 refl[2];	/* cur, prev: reflectors */
+	struct nd_hll	 bs[2];		/* cur, prev: backscatter */
+};
+
+struct flood_ep {
+	struct nd_ep	 ep;
+	uint64_t	 pkts, bytes, done, synack;
+	struct nd_hll	 srcs;
+	struct net_addr	 one_src;
+	int		 many_src;
+	uint16_t	 port;
+	int		 many_port;
+	uint16_t	 rport[NREFL];
+	uint64_t	 rn[NREFL];
+	int64_t		 above_ns;	/* condition last held */
+};
+
+struct flood_dst {
+	int64_t		 start;		/* of the current window */
+	struct net_addr	 src1;		/* this window's first source */
+	int		 src_many;	/* and whether there were others */
+	uint16_t	 port1;		/* its first destination port */
+	int		 port_many;
+	uint64_t	 cur[M_N], prev[M_N];
+	struct flood_ext *x;
+	struct flood_ep	*ep[K_N];
+};
+
+struct nd_flood {
+	struct nd_table	*dst;
+};
+
+static void flood_report(struct net_detect *d, struct nd_entry *e, int k,
+    int64_t now);
+
+static void
+dst_release(struct nd_entry *e)
+{
+	struct flood_dst *fd = ND_DATA(e, struct flood_dst);
+	int k;
+
+	free(fd->x);
+	for (k = 0; k < K_N; k++)
+		free(fd->ep[k]);
+}
+
+static void
+dst_evict(struct net_detect *d, struct nd_entry *e, int64_t now)
+{
+	struct flood_dst *fd = ND_DATA(e, struct flood_dst);
+	int k;
+
+	for (k = 0; k < K_N; k++)
+		if (fd->ep[k] != NULL && net_nd_ep_final(d, &fd->ep[k]->ep,
+		    fd->ep[k]->pkts, now))
+			flood_report(d, e, k, now);
+}
+
+int
+net_nd_flood_new(struct net_detect *d)
+{
+	struct nd_flood *fl;
+
+	if ((fl = calloc(1, sizeof(*fl))) == NULL)
+		return MAMORI_ENOMEM;
+	d->flood = fl;
+	if ((fl->dst = net_nd_table_new(d, "flood.destinations",
+	    (size_t)d->c->max_entries, sizeof(struct flood_dst), dst_evict,
+	    dst_release)) == NULL)
+		return MAMORI_ENOMEM;
+	return 0;
+}
+
+void
+net_nd_flood_free(struct net_detect *d)
+{
+	if (d->flood == NULL)
+		return;
+	net_nd_table_free(d->flood->dst);
+	free(d->flood);
+	d->flood = NULL;
+}
+
+static void
+roll(struct flood_dst *fd, int64_t now, int64_t w)
+{
+	int64_t age = now - fd->start;
+	int m;
+
+	if (age < w)
+		return;
+	if (age >= 2 * w) {
+		memset(fd->prev, 0, sizeof(fd->prev));
+		if (fd->x != NULL) {
+			memset(&fd->x->refl[1], 0, sizeof(fd->x->refl[1]));
+			memset(&fd->x->bs[1], 0, sizeof(fd->x->bs[1]));
+		}
+	} else {
+		memcpy(fd->prev, fd->cur, sizeof(fd->prev));
+		if (fd->x != NULL) {
+			fd->x->refl[1] = fd->x->refl[0];
+			fd->x->bs[1] = fd->x->bs[0];
+		}
+	}
+	for (m = 0; m < M_N; m++)
+		fd->cur[m] = 0;
+	if (fd->x != NULL) {
+		memset(&fd->x->all, 0, sizeof(fd->x->all));
+		memset(&fd->x->syn_ports, 0, sizeof(fd->x->syn_ports));
+		memset(&fd->x->udp_ports, 0, sizeof(fd->x->udp_ports));
+		memset(&fd->x->refl[0], 0, sizeof(fd->x->refl[0]));
+		memset(&fd->x->bs[0], 0, sizeof(fd->x->bs[0]));
+	}
+	fd->start += (age / w) * w;
+	memset(&fd->src1, 0, sizeof(fd->src1));
+	fd->src_many = 0;
+	fd->port1 = 0;
+	fd->port_many = 0;
+}
+
+/* The sliding-window value of metric m. */
+static double
+val(const struct flood_dst *fd, int m, int64_t now, int64_t w)
+{
+	double left = (double)(w - (now - fd->start)) / (double)w;
+
+	if (left < 0)
+		left = 0;
+	return (double)fd->cur[m] + (double)fd->prev[m] * left;
+}
+
+static double
+srcs(const struct nd_hll *h)
+{
+	double a = net_nd_hll_count(&h[0]), b = net_nd_hll_count(&h[1]);
+
+	return a > b ? a : b;
+}
+
+/* One source sending to many ports of the victim is scanning it (the
+ * scan detector reports that), not flooding a service. */
+static int
+one_src_scan(const struct net_detect *d, const struct flood_dst *fd,
+    const struct nd_hll *ports)
+{
+	return !fd->src_many && net_nd_hll_count(ports) >= d->c->scan.ports;
+}
+
+static int
+holds(const struct net_detect *d, const struct flood_dst *fd, int k,
+    int64_t now)
+{
+	const struct net_detect_conf *c = d->c;
+	int64_t w = c->flood_window_ns;
+	double syn, done, udp, refl;
+
+	/* The cheap tests first: sketches are counted only above the
+	 * rate thresholds. */
+	switch (k) {
+	case K_SYN:
+		if (!c->syn_flood.enabled)
+			return 0;
+		syn = val(fd, M_SYN, now, w);
+		done = val(fd, M_SYNDONE, now, w);
+		return syn >= c->syn_flood.syns && (syn - done) * 100 >=
+		    (double)c->syn_flood.half_open_pct * syn &&
+		    !(fd->x != NULL && one_src_scan(d, fd,
+		    &fd->x->syn_ports));
+	case K_UDP:
+		if (!c->udp_flood.enabled)
+			return 0;
+		udp = val(fd, M_UDP, now, w);
+		refl = val(fd, M_REFL, now, w);
+		return (udp >= c->udp_flood.packets ||
+		    val(fd, M_UDPB, now, w) >= (double)c->udp_flood.bytes) &&
+		    refl * 2 < udp && !(fd->x != NULL && one_src_scan(d, fd,
+		    &fd->x->udp_ports));
+	case K_ICMP:
+		return c->icmp_flood.enabled && val(fd, M_ICMP, now, w) >=
+		    c->icmp_flood.packets;
+	case K_AMP:
+		return c->amp.enabled && fd->x != NULL &&
+		    (val(fd, M_REFL, now, w) >= c->amp.packets ||
+		    val(fd, M_REFLB, now, w) >= (double)c->amp.bytes) &&
+		    srcs(fd->x->refl) >= c->amp.sources;
+	case K_BS:
+		return c->backscatter.enabled && fd->x != NULL &&
+		    val(fd, M_BS, now, w) >= c->backscatter.packets &&
+		    srcs(fd->x->bs) >= c->backscatter.sources;
+	}
+	return 0;
+}
+
+static void
+ep_count(struct flood_ep *fe, const struct net_pkt *p, uint64_t len,
+    int64_t ts, uint16_t port, uint16_t rport)
+{
+	int i;
+
+	fe->pkts++;
+	fe->bytes += len;
+	if (ts > fe->ep.last_ns)
+		fe->ep.last_ns = ts;
+	net_nd_hll_add(&fe->srcs, net_nd_addr_hash64(&p->src));
+	if (fe->one_src.family == 0)
+		fe->one_src = p->src;
+	else if (!net_addr_eq(&fe->one_src, &p->src))
+		fe->many_src = 1;
+	if (port != fe->port)
+		fe->many_port = 1;
+	if (rport != 0) {
+		for (i = 0; i < NREFL; i++)
+			if (fe->rport[i] == rport || fe->rn[i] == 0) {
+				fe->rport[i] = rport;
+				fe->rn[i]++;
+				break;
+			}
+	}
+}
+
+static uint64_t
+metric_at(const struct flood_dst *fd, int m, int64_t now, int64_t w)
+{
+	return (uint64_t)(val(fd, m, now, w) + 0.5);
+}
+
+static void
+cross(struct net_detect *d, struct nd_entry *e, int k, int64_t now)
+{
+	struct flood_dst *fd = ND_DATA(e, struct flood_dst);
+	int64_t w = d->c->flood_window_ns;
+	struct flood_ep *fe;
+
+	if ((fe = calloc(1, sizeof(*fe))) == NULL)
+		return;
+	fd->ep[k] = fe;
+	fe->ep.cross_ns = now > 0 ? now : 1;
+	fe->ep.first_ns = fd->prev[k == K_SYN ? M_SYN : k == K_UDP ? M_UDP :
+	    k == K_ICMP ? M_ICMP : k == K_AMP ? M_REFL : M_BS] > 0 ?
+	    fd->start - w : fd->start;
+	fe->ep.last_ns = now;
+	fe->above_ns = now;
+	/* What the window held before the crossing belongs to the
+	 * episode; the packet that crossed is counted by the caller. */
+	switch (k) {
+	case K_SYN:
+		fe->pkts = metric_at(fd, M_SYN, now, w);
+		fe->done = metric_at(fd, M_SYNDONE, now, w);
+		break;
+	case K_UDP:
+		fe->pkts = metric_at(fd, M_UDP, now, w);
+		fe->bytes = metric_at(fd, M_UDPB, now, w);
+		break;
+	case K_ICMP:
+		fe->pkts = metric_at(fd, M_ICMP, now, w);
+		break;
+	case K_AMP:
+		fe->pkts = metric_at(fd, M_REFL, now, w);
+		fe->bytes = metric_at(fd, M_REFLB, now, w);
+		fe->srcs = fd->x->refl[0];
+		break;
+	case K_BS:
+		fe->pkts = metric_at(fd, M_BS, now, w);
+		fe->synack = metric_at(fd, M_SYNACK, now, w);
+		fe->srcs = fd->x->bs[0];
+		break;
+	}
+	if (fe->pkts > 0)
+		fe->pkts--;	/* the crossing packet, counted next */
+	if ((k == K_SYN || k == K_UDP || k == K_ICMP) && fd->x != NULL)
+		fe->srcs = fd->x->all;
+	fe->one_src = fd->src1;
+	fe->many_src = fd->src_many;
+	fe->port = fd->port1;
+	fe->many_port = fd->port_many;
+	net_nd_table_activate(d->flood->dst, e, 1);
+}
+
+static const char *
+refl_name(uint16_t port)
+{
+	const char *s = net_nd_service_name(NET_P_UDP, port);
+
+	return s != NULL ? s : "udp";
+}
+
+static void
+flood_report(struct net_detect *d, struct nd_entry *e, int k, int64_t now)
+{
+	struct flood_dst *fd = ND_DATA(e, struct flood_dst);
+	struct flood_ep *fe = fd->ep[k];
+	struct net_detection det;
+	char a[64], b[32];
+	double secs, nsrc = net_nd_hll_count(&fe->srcs);
+	uint16_t rport = 0;
+	uint64_t rn = 0;
+	int i;
+
+	net_nd_det_init(&det, kind_names[k], NULL, now, &fe->ep, fe->pkts);
+	det.dst = e->key.a;
+	if (!fe->many_src)
+		det.src = fe->one_src;
+	det.targets = 1;
+	det.severity = 3;
+	secs = (double)(fe->ep.last_ns - fe->ep.first_ns) / 1e9;
+	net_addr_str(&e->key.a, a, sizeof(a));
+	switch (k) {
+	case K_SYN:
+		det.proto = NET_P_TCP;
+		if (!fe->many_port)
+			det.dport = fe->port;
+		net_nd_text(&det, "SYN flood on %s", a);
+		if (!fe->many_port)
+			net_nd_text(&det, " port %u", fe->port);
+		net_nd_text(&det, ": %llu SYNs in %.1f s (%.0f/s) from about "
+		    "%.0f sources; %.0f%% half-open",
+		    (unsigned long long)fe->pkts, secs, det.rate, nsrc,
+		    fe->pkts > 0 ? 100.0 * (double)(fe->pkts -
+		    (fe->done < fe->pkts ? fe->done : fe->pkts)) /
+		    (double)fe->pkts : 0.0);
+		break;
+	case K_UDP:
+		det.proto = NET_P_UDP;
+		if (!fe->many_port)
+			det.dport = fe->port;
+		net_nd_text(&det, "UDP flood on %s", a);
+		if (!fe->many_port)
+			net_nd_text(&det, " port %u", fe->port);
+		net_nd_text(&det, ": %llu packets (%s) in %.1f s (%.0f/s) from "
+		    "about %.0f sources", (unsigned long long)fe->pkts,
+		    net_nd_bytes_str(fe->bytes, b, sizeof(b)), secs, det.rate,
+		    nsrc);
+		break;
+	case K_ICMP:
+		det.proto = e->key.a.family == 6 ? NET_P_ICMP6 : NET_P_ICMP;
+		net_nd_text(&det, "ICMP flood on %s: %llu packets in %.1f s "
+		    "(%.0f/s) from about %.0f sources", a,
+		    (unsigned long long)fe->pkts, secs, det.rate, nsrc);
+		break;
+	case K_AMP:
+		det.proto = NET_P_UDP;
+		for (i = 0; i < NREFL; i++)
+			if (fe->rn[i] > rn) {
+				rn = fe->rn[i];
+				rport = fe->rport[i];
+			}
+		det.type = refl_name(rport);
+		det.sport = rport;
+		net_nd_text(&det, "%s (UDP/%u) reflection/amplification on %s: "
+		    "%llu unsolicited responses (%s) in %.3f s (%.0f/s) from "
+		    "about %.0f reflectors", refl_name(rport), rport, a,
+		    (unsigned long long)fe->pkts,
+		    net_nd_bytes_str(fe->bytes, b, sizeof(b)), secs, det.rate,
+		    nsrc);
+		for (i = 0; i < NREFL; i++)
+			if (fe->rn[i] > 0 && fe->rport[i] != rport)
+				net_nd_text(&det, "; also %s/%u=%llu",
+				    refl_name(fe->rport[i]), fe->rport[i],
+				    (unsigned long long)fe->rn[i]);
+		break;
+	case K_BS:
+		det.proto = NET_P_TCP;
+		det.severity = 2;
+		net_nd_text(&det, "backscatter toward %s: %llu unsolicited "
+		    "SYN-ACK/RST (%llu SYN-ACK) in %.3f s from about %.0f "
+		    "sources; its address is being spoofed (SYN-ACK "
+		    "reflection, or a flood sent in its name), not a scan", a,
+		    (unsigned long long)fe->pkts,
+		    (unsigned long long)(fe->synack < fe->pkts ? fe->synack :
+		    fe->pkts), secs, nsrc);
+		break;
+	}
+	net_nd_ep_mark(&fe->ep, fe->pkts, now);
+	net_nd_emit(d, &det);
+}
+
+void
+net_nd_flood_packet(struct net_detect *d, const struct net_pkt *p,
+    const struct net_flow *f, int dir, int is_new)
+{
+	const struct net_detect_conf *c = d->c;
+	int64_t w = c->flood_window_ns, now = p->ts_ns;
+	uint64_t add[M_N], len = p->ip_len != 0 ? p->ip_len : p->wirelen;
+	struct nd_entry *e;
+	struct flood_dst *fd;
+	struct flood_ep *fe;
+	uint8_t base;
+	uint16_t rport = 0;
+	int any = 0, m, k, bs = 0, refl = 0;
+
+	if (!net_nd_addr_unicast(&p->dst))
+		return;
+	memset(add, 0, sizeof(add));
+	if (p->is_frag && p->frag_off != 0) {
+		/* A later fragment: its bytes only. */
+		if (p->proto == NET_P_UDP) {
+			add[M_UDPB] = len;
+			any = 1;
+		}
+	} else if (p->proto == NET_P_TCP && p->l4 != NULL &&
+	    p->l4len >= 20 && f != NULL) {
+		base = p->tcp_flags & 0x3f;
+		if (dir == 0 && (base & NET_TH_SYN) && !(base & (NET_TH_ACK |
+		    NET_TH_RST)))
+			add[M_SYN] = 1;
+		else if (dir == 0 && base == NET_TH_ACK && p->plen == 0 &&
+		    f->established && f->orig_pkts <= 3)
+			add[M_SYNDONE] = 1;
+		else if ((base & NET_TH_SYN) && (base & NET_TH_ACK) &&
+		    dir == 1 && f->orig_pkts == 0) {
+			/* A SYN-ACK answering no SYN (the flow table makes
+			 * its receiver the originator, who sent nothing). */
+			add[M_BS] = add[M_SYNACK] = 1;
+			bs = 1;
+		} else if (dir == 0 && (base & NET_TH_RST) && !(f->orig_flags &
+		    NET_TH_SYN) && f->orig_pkts <= 2 && f->resp_pkts == 0) {
+			add[M_BS] = 1;
+			bs = 1;
+		}
+		for (m = 0; m < M_N; m++)
+			any |= add[m] != 0;
+	} else if (p->proto == NET_P_UDP && p->l4 != NULL && f != NULL &&
+	    dir == 0) {
+		add[M_UDP] = 1;
+		add[M_UDPB] = len;
+		if (ND_BIT(c->amp.ports, p->sport)) {
+			add[M_REFL] = 1;
+			add[M_REFLB] = len;
+			refl = 1;
+			rport = p->sport;
+		}
+		any = 1;
+	} else if ((p->proto == NET_P_ICMP || p->proto == NET_P_ICMP6) &&
+	    (f == NULL || dir == 0 || f->orig_pkts == 0)) {
+		/* Not answering the victim: an echo reply to no request has
+		 * its flow flipped, with the victim as originator. */
+		add[M_ICMP] = 1;
+		any = 1;
+	}
+	if (!any)
+		return;
+	{
+		struct nd_key key;
+		int created;
+
+		net_nd_key_init(&key);
+		key.a = p->dst;
+		if ((e = net_nd_table_get(d->flood->dst, &key, now, 1,
+		    &created)) == NULL)
+			return;
+		fd = ND_DATA(e, struct flood_dst);
+		if (created)
+			fd->start = now;
+	}
+	roll(fd, now, w);
+	if (fd->src1.family == 0) {
+		fd->src1 = p->src;
+		fd->port1 = p->dport;
+	} else {
+		if (!fd->src_many && !net_addr_eq(&fd->src1, &p->src))
+			fd->src_many = 1;
+		if (p->dport != fd->port1)
+			fd->port_many = 1;
+	}
+	if (p->is_frag && p->frag_off != 0 && fd->cur[M_REFL] > 0)
+		add[M_REFLB] = len;
+	for (m = 0; m < M_N; m++)
+		fd->cur[m] += add[m];
+	if (fd->x == NULL && fd->cur[M_SYN] + fd->cur[M_UDP] +
+	    fd->cur[M_ICMP] + fd->cur[M_BS] >= EXT_AFTER)
+		fd->x = calloc(1, sizeof(*fd->x));
+	if (fd->x != NULL) {
+		uint64_t h = net_nd_addr_hash64(&p->src);
+
+		net_nd_hll_add(&fd->x->all, h);
+		if (add[M_SYN])
+			net_nd_hll_add(&fd->x->syn_ports, p->dport);
+		if (add[M_UDP])
+			net_nd_hll_add(&fd->x->udp_ports, p->dport);
+		if (refl)
+			net_nd_hll_add(&fd->x->refl[0], h);
+		if (bs)
+			net_nd_hll_add(&fd->x->bs[0], h);
+	}
+	for (k = 0; k < K_N; k++) {
+		int mine;
+
+		switch (k) {
+		case K_SYN:
+			mine = add[M_SYN] != 0;
+			break;
+		case K_UDP:
+			mine = add[M_UDP] != 0 || add[M_UDPB] != 0;
+			break;
+		case K_ICMP:
+			mine = add[M_ICMP] != 0;
+			break;
+		case K_AMP:
+			mine = refl || (add[M_REFLB] != 0);
+			break;
+		default:
+			mine = bs;
+			break;
+		}
+		if (!mine && !(k == K_SYN && add[M_SYNDONE]))
+			continue;
+		/* During an episode, its condition is re-checked a few
+		 * times a window, not per packet. */
+		if ((fe = fd->ep[k]) != NULL && now - fe->above_ns < w / 8)
+			;
+		else if (holds(d, fd, k, now)) {
+			if (fd->ep[k] == NULL)
+				cross(d, e, k, now);
+			if (fd->ep[k] != NULL)
+				fd->ep[k]->above_ns = now;
+		}
+		if ((fe = fd->ep[k]) == NULL)
+			continue;
+		if (k == K_SYN && add[M_SYNDONE]) {
+			fe->done++;
+			continue;
+		}
+		if (!mine)
+			continue;
+		if (p->is_frag && p->frag_off != 0) {
+			fe->bytes += len;
+			continue;
+		}
+		if (k == K_BS && add[M_SYNACK])
+			fe->synack++;
+		ep_count(fe, p, k == K_SYN || k == K_ICMP || k == K_BS ? 0 :
+		    len, now, p->dport, k == K_AMP ? rport : 0);
+		if (net_nd_ep_due(d, &fe->ep, fe->pkts, now))
+			flood_report(d, e, k, now);
+	}
+	(void)is_new;
+}
+
+void
+net_nd_flood_tick(struct net_detect *d, int64_t now, int flush)
+{
+	struct nd_flood *fl = d->flood;
+	struct nd_entry *e, *next;
+	struct flood_dst *fd;
+	struct flood_ep *fe;
+	int k, open;
+
+	for (e = net_nd_table_active(fl->dst); e != NULL; e = next) {
+		next = e->anext;
+		fd = ND_DATA(e, struct flood_dst);
+		open = 0;
+		for (k = 0; k < K_N; k++) {
+			if ((fe = fd->ep[k]) == NULL)
+				continue;
+			if (flush || now - fe->above_ns >=
+			    d->c->flood_window_ns) {
+				if (net_nd_ep_final(d, &fe->ep, fe->pkts, now))
+					flood_report(d, e, k, now);
+				free(fe);
+				fd->ep[k] = NULL;
+			} else {
+				if (net_nd_ep_due(d, &fe->ep, fe->pkts, now))
+					flood_report(d, e, k, now);
+				open = 1;
+			}
+		}
+		if (!open)
+			net_nd_table_activate(fl->dst, e, 0);
+	}
+	if (flush)
+		net_nd_table_expire(fl->dst, INT64_MAX);
+	else
+		net_nd_table_expire(fl->dst, now - 2 * d->c->flood_window_ns);
+}

@@ -1,0 +1,347 @@
+/*
+ * net-detect-impl.h - what the detector files (net-detect*.c) share and
+ * nobody else uses: the configuration structure, a bounded LRU table,
+ * compact sets and sketches, episodes and their report policy.
+ *
+ * Private to src/net/net-detect*.c.  Everything here is owned by the
+ * struct net_detect or struct net_detect_conf it hangs off.
+ */
+#ifndef MAMORI_NET_DETECT_IMPL_H
+#define MAMORI_NET_DETECT_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/net-detect.h"
+#include "respond/respond.h"
+
+#define ND_SEC		1000000000LL
+#define ND_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ---- address prefix lists (net-detect.c) ---- */
+
+/*
+ * A set of prefixes, matched in O(number of distinct prefix lengths):
+ * for each length present, an open-addressing hash of the masked
+ * networks.  Parsing is respond_addr_parse()'s, and a hash hit is
+ * confirmed with respond_addr_contains().
+ */
+struct nd_plen {
+	int			 family;	/* 4 or 6 */
+	int			 len;
+	size_t			 nslots;	/* power of two */
+	const struct respond_addr **slots;
+};
+
+struct nd_plist {
+	struct respond_addr	*v;		/* the prefixes as given */
+	size_t			 n;
+	struct nd_plen		*lens;		/* longest first */
+	size_t			 nlens;
+};
+
+/* Builds l from v[0..n) (takes ownership of v, allocated with malloc).
+ * Returns 0 or MAMORI_ENOMEM (v freed either way on error). */
+int net_nd_plist_set(struct nd_plist *l, struct respond_addr *v, size_t n);
+void net_nd_plist_release(struct nd_plist *l);
+/* 1 when a lies in one of l's prefixes. */
+int net_nd_plist_match(const struct nd_plist *l, const struct net_addr *a);
+/* Parses strings into l (for defaults); 0 or MAMORI_ENOMEM/EINVAL. */
+int net_nd_plist_parse_strv(struct nd_plist *l, const char *const *s, size_t n);
+
+/* A declared service: addresses, a port range, protocols. */
+struct nd_service {
+	struct respond_addr	 net;
+	int			 any_host;	/* "*" */
+	uint16_t		 lo, hi;
+	uint8_t			 tcp, udp;
+};
+
+/* ---- the configuration ---- */
+
+struct net_detect_conf {
+	int64_t		 report_delay_ns;	/* 30 s */
+	int64_t		 report_interval_ns;	/* 5 min */
+	int		 max_entries;		/* per table; 16384 */
+	int		 max_tracked;		/* exact set cap; 4096 */
+	struct nd_plist	 allowlist;		/* never a reported source */
+	struct nd_plist	 internal;		/* RFC 1918 etc. */
+
+	struct {
+		int	 enabled;
+		int64_t	 window_ns;		/* 60 s */
+		int	 ports;			/* vertical: 20 on one host */
+		int	 hosts;			/* horizontal: 20 on one port */
+		int	 block_hosts, block_ports;	/* 8, 8 */
+		int	 block_pairs;		/* 64 */
+		int64_t	 connect_max_ns;	/* 2 s */
+		int64_t	 slow_window_ns;	/* 1 h */
+		int	 slow_ports, slow_hosts;	/* 20, 20 */
+	} scan;
+	struct {
+		int	 enabled;
+		int64_t	 window_ns;		/* 60 s */
+		int	 hosts;			/* 20 */
+	} ping;
+	int64_t		 flood_window_ns;	/* 10 s */
+	struct {
+		int	 enabled;
+		int	 syns;			/* 2000 per window */
+		int	 half_open_pct;		/* 80 */
+	} syn_flood;
+	struct {
+		int	 enabled;
+		int	 packets;		/* 20000 per window */
+		int64_t	 bytes;			/* 100 MB per window */
+	} udp_flood;
+	struct {
+		int	 enabled;
+		int	 packets;		/* 5000 per window */
+	} icmp_flood;
+	struct {
+		int	 enabled;
+		int	 packets;		/* 1000 per window */
+		int64_t	 bytes;			/* 5 MB per window */
+		int	 sources;		/* 20 */
+		uint8_t	 ports[8192];		/* bitmap of reflector ports */
+	} amp;
+	struct {
+		int	 enabled;
+		int	 packets;		/* 500 per window */
+		int	 sources;		/* 20 */
+	} backscatter;
+	struct {
+		int	 enabled;
+		int64_t	 window_ns;		/* 60 s */
+		int	 hosts;			/* 20 */
+		int	 payload_hosts;		/* 1 */
+	} worm;
+	struct {
+		int	 enabled;
+		int64_t	 window_ns;		/* 10 min */
+		int	 sessions;		/* 10 */
+		int64_t	 max_duration_ns;	/* 30 s */
+		int64_t	 max_bytes;		/* 20000 */
+		uint8_t	 ports[8192];		/* bitmap */
+	} brute;
+	struct {
+		int	 enabled;
+		int64_t	 grace_ns;		/* 5 min */
+		int	 storm;			/* 20 gratuitous per window */
+		int64_t	 storm_window_ns;	/* 10 s */
+	} arp;
+	struct {
+		int	 enabled;
+		int	 count;			/* 1 per window */
+		int64_t	 window_ns;		/* 60 s */
+	} redirect;
+	struct nd_plist	 blocklist;		/* empty: off */
+	struct {
+		struct nd_service *v;		/* NULL/0: off */
+		size_t	 n;
+		struct nd_plist networks;	/* default: internal */
+		int	 networks_set;
+	} inventory;
+	struct {
+		int	 enabled;
+		int	 count;			/* 1 per window */
+		int64_t	 window_ns;		/* 60 s */
+		uint32_t ignore;		/* NET_ANOM_* bits */
+	} anomaly;
+};
+
+#define ND_BIT(map, i)	(((map)[(i) >> 3] >> ((i) & 7)) & 1)
+#define ND_SETBIT(map, i)	((map)[(i) >> 3] |= (uint8_t)(1u << ((i) & 7)))
+
+/* ---- a bounded table with LRU eviction (net-detect.c) ---- */
+
+struct nd_key {
+	struct net_addr	 a, b;
+	uint32_t	 port;		/* a port, proto<<16|port, a bit... */
+	uint16_t	 x;		/* detector's own */
+};
+
+struct nd_entry {
+	struct nd_entry	*hnext;
+	struct nd_entry	*lprev, *lnext;	/* LRU: head most recent */
+	struct nd_entry	*aprev, *anext;	/* active list */
+	int		 active;
+	uint32_t	 hash;
+	int64_t		 touch_ns;
+	struct nd_key	 key;
+	_Alignas(max_align_t) unsigned char data[];	/* the detector's
+							   payload, zeroed */
+};
+
+#define ND_DATA(e, type)	((type *)(void *)(e)->data)
+
+struct net_detect;
+struct nd_table;
+
+/* Called before an entry leaves by eviction (may report what is
+ * pending); then release frees what the payload owns. */
+typedef void nd_evict_fn(struct net_detect *d, struct nd_entry *e,
+    int64_t now);
+typedef void nd_release_fn(struct nd_entry *e);
+
+struct nd_table *net_nd_table_new(struct net_detect *d, const char *name,
+    size_t cap, size_t payload, nd_evict_fn *evict, nd_release_fn *release);
+void net_nd_table_free(struct nd_table *t);
+/* The entry of k, made most recent; created (zeroed payload) when
+ * create is set and it is missing (evicting the least recent entry at
+ * the cap; NULL when out of memory).  *created (may be NULL) says
+ * whether it is new. */
+struct nd_entry *net_nd_table_get(struct nd_table *t, const struct nd_key *k,
+    int64_t now, int create, int *created);
+/* Looks up without touching. */
+struct nd_entry *net_nd_table_peek(struct nd_table *t, const struct nd_key *k);
+void net_nd_table_del(struct nd_table *t, struct nd_entry *e);
+void net_nd_table_activate(struct nd_table *t, struct nd_entry *e, int on);
+/* The first entry with an open episode; the least recent entry. */
+struct nd_entry *net_nd_table_active(struct nd_table *t);
+struct nd_entry *net_nd_table_oldest(struct nd_table *t);
+/* Deletes entries not touched since before cutoff that are not
+ * active. */
+void net_nd_table_expire(struct nd_table *t, int64_t cutoff);
+size_t net_nd_table_count(const struct nd_table *t);
+uint64_t net_nd_table_evictions(const struct nd_table *t);
+
+void net_nd_key_init(struct nd_key *k);
+
+/* ---- compact sets and sketches (net-detect.c) ---- */
+
+/* An exact set of non-zero 32-bit values (open addressing), growing up
+ * to max values; beyond that, values are not added and full is set. */
+struct nd_set {
+	uint32_t	*v;
+	uint32_t	 n, nslots;
+	int		 full;
+};
+
+/* 1 when v was new, 0 when present or the set is full. */
+int net_nd_set_add(struct nd_set *s, uint32_t v, uint32_t max);
+void net_nd_set_release(struct nd_set *s);
+
+/* HyperLogLog with 128 one-byte registers (~9% error; exact-ish small
+ * counts by linear counting): 128 bytes per distinct count. */
+#define ND_HLL_M	128
+struct nd_hll {
+	uint8_t		 r[ND_HLL_M];
+};
+
+void net_nd_hll_add(struct nd_hll *h, uint64_t hash);
+double net_nd_hll_count(const struct nd_hll *h);
+
+uint64_t net_nd_hash64(const void *p, size_t len, uint64_t seed);
+uint64_t net_nd_addr_hash64(const struct net_addr *a);
+/* A non-zero 32-bit hash of an address (set values). */
+uint32_t net_nd_addr_h32(const struct net_addr *a);
+
+/* ---- episodes and reports (net-detect.c) ---- */
+
+struct nd_ep {
+	int64_t		 first_ns;	/* first event of the episode */
+	int64_t		 last_ns;	/* last event */
+	int64_t		 cross_ns;	/* threshold crossed; 0: not yet */
+	int64_t		 report_ns;	/* last report; 0: none */
+	uint64_t	 reported;	/* count at the last report */
+	uint32_t	 reports;
+};
+
+/* 1 when a crossed episode should be reported now while ongoing: first
+ * report report_delay after the crossing, then at most every
+ * report_interval when its count grew. */
+int net_nd_ep_due(const struct net_detect *d, const struct nd_ep *e,
+    uint64_t count, int64_t now);
+/* 1 when the end of a crossed episode should be reported: never
+ * reported, or grown and report_interval passed since the last. */
+int net_nd_ep_final(const struct net_detect *d, const struct nd_ep *e,
+    uint64_t count, int64_t now);
+void net_nd_ep_mark(struct nd_ep *e, uint64_t count, int64_t now);
+
+/* Fills the common fields; the caller sets the rest. */
+void net_nd_det_init(struct net_detection *det, const char *kind,
+    const char *type, int64_t now, const struct nd_ep *e, uint64_t count);
+/* Reports det (unless its source is allowlisted). */
+void net_nd_emit(struct net_detect *d, struct net_detection *det);
+
+/* Appends printf text to det->text. */
+void net_nd_text(struct net_detection *det, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "1.2 MB", "340 B" */
+char *net_nd_bytes_str(uint64_t b, char *buf, size_t len);
+
+int net_nd_addr_unicast(const struct net_addr *a);
+int net_nd_internal(const struct net_detect *d, const struct net_addr *a);
+int net_nd_allowed(const struct net_detect *d, const struct net_addr *a);
+/* Compares two addresses of one family (for ranges). */
+int net_nd_addr_cmp(const struct net_addr *x, const struct net_addr *y);
+const char *net_nd_service_name(uint8_t proto, uint16_t port);
+
+/* ---- the set of detectors ---- */
+
+struct nd_scan;
+struct nd_flood;
+struct nd_worm;
+struct nd_brute;
+struct nd_misc;
+
+struct net_detect {
+	const struct net_detect_conf *c;
+	net_detect_cb	*cb;
+	void		*arg;
+	uint64_t	 seed;
+	int64_t		 now;		/* latest time seen */
+	uint64_t	 detections;
+	uint64_t	 suppressed;	/* allowlisted sources */
+	struct nd_table	*tables[16];
+	size_t		 ntables;
+	struct nd_scan	*scan;
+	struct nd_flood	*flood;
+	struct nd_worm	*worm;
+	struct nd_brute	*brute;
+	struct nd_misc	*misc;
+};
+
+/* Each detector file: new (0 or MAMORI_ENOMEM), free, and the hooks
+ * net-detect.c dispatches to. */
+int net_nd_scan_new(struct net_detect *d);
+void net_nd_scan_free(struct net_detect *d);
+void net_nd_scan_packet(struct net_detect *d, const struct net_pkt *p,
+    const struct net_flow *f, int dir, int is_new);
+void net_nd_scan_flow_end(struct net_detect *d, const struct net_flow *f);
+void net_nd_scan_tick(struct net_detect *d, int64_t now, int flush);
+
+int net_nd_flood_new(struct net_detect *d);
+void net_nd_flood_free(struct net_detect *d);
+void net_nd_flood_packet(struct net_detect *d, const struct net_pkt *p,
+    const struct net_flow *f, int dir, int is_new);
+void net_nd_flood_tick(struct net_detect *d, int64_t now, int flush);
+
+int net_nd_worm_new(struct net_detect *d);
+void net_nd_worm_free(struct net_detect *d);
+/* A failed probe (no answer, rejected, port unreachable) from src. */
+void net_nd_worm_failed(struct net_detect *d, const struct net_addr *src,
+    const struct net_addr *dst, uint8_t proto, uint16_t port, int64_t ts);
+/* src delivered a payload to dst:port (a UDP datagram with data, a TCP
+ * connection that carried data). */
+void net_nd_worm_delivered(struct net_detect *d, const struct net_addr *src,
+    const struct net_addr *dst, uint8_t proto, uint16_t port, int64_t ts);
+/* 1 when src has a worm episode on proto/port. */
+int net_nd_worm_active(struct net_detect *d, const struct net_addr *src,
+    uint8_t proto, uint16_t port);
+void net_nd_worm_tick(struct net_detect *d, int64_t now, int flush);
+
+int net_nd_brute_new(struct net_detect *d);
+void net_nd_brute_free(struct net_detect *d);
+void net_nd_brute_flow_end(struct net_detect *d, const struct net_flow *f);
+void net_nd_brute_tick(struct net_detect *d, int64_t now, int flush);
+
+int net_nd_misc_new(struct net_detect *d);
+void net_nd_misc_free(struct net_detect *d);
+void net_nd_misc_packet(struct net_detect *d, const struct net_pkt *p,
+    const struct net_flow *f, int dir, int is_new);
+void net_nd_misc_tick(struct net_detect *d, int64_t now, int flush);
+
+#endif

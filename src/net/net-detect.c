@@ -1,0 +1,1623 @@
+/*
+ * net-detect.c - the set of detectors: configuration (the sensor.detect:
+ * section, docs/sensor-detectors.md lists every setting), dispatch of
+ * packets, ended flows and time to each detector, and what they share:
+ * a bounded hash table with LRU eviction, exact small sets, a
+ * HyperLogLog sketch, prefix lists and the report policy of episodes.
+ *
+ * Workload: every packet of a busy link.  Most packets touch one or two
+ * table entries (a hash and a compare); per-packet work never walks a
+ * table, and time-driven work (net_detect_tick) visits only entries
+ * with an open episode plus those that aged out.
+ */
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/yamldoc.h"
+#include "net/net-detect-impl.h"
+
+/* ---- hashing ---- */
+
+uint64_t
+net_nd_hash64(const void *p, size_t len, uint64_t seed)
+{
+	const uint8_t *b = p;
+	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL), w;
+
+	while (len >= 8) {
+		memcpy(&w, b, 8);
+		h = net_mix64(h ^ w) + 0x9e3779b97f4a7c15ULL;
+		b += 8;
+		len -= 8;
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, b, len);
+		h = net_mix64(h ^ w ^ 0xa5a5a5a5a5a5a5a5ULL);
+	}
+	return net_mix64(h);
+}
+
+uint64_t
+net_nd_addr_hash64(const struct net_addr *a)
+{
+	return net_nd_hash64(a->a, a->family == 6 ? 16 : 4,
+	    0x5bd1e995ULL + a->family);
+}
+
+uint32_t
+net_nd_addr_h32(const struct net_addr *a)
+{
+	uint64_t h = net_nd_addr_hash64(a);
+	uint32_t v = (uint32_t)(h ^ (h >> 32));
+
+	return v != 0 ? v : 1;
+}
+
+/* ---- prefix lists ---- */
+
+static void
+to_respond(const struct net_addr *a, struct respond_addr *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = a->family == 6 ? AF_INET6 : AF_INET;
+	r->prefix = a->family == 6 ? 128 : 32;
+	memcpy(r->a, a->a, a->family == 6 ? 16 : 4);
+}
+
+static void
+mask_addr(uint8_t *out, const uint8_t *in, int bytes, int len)
+{
+	int i, bits;
+
+	for (i = 0; i < bytes; i++) {
+		bits = len - i * 8;
+		if (bits >= 8)
+			out[i] = in[i];
+		else if (bits <= 0)
+			out[i] = 0;
+		else
+			out[i] = in[i] & (uint8_t)(0xff << (8 - bits));
+	}
+}
+
+static uint64_t
+net_hash(const uint8_t *a, int bytes, int len)
+{
+	return net_nd_hash64(a, (size_t)bytes, 0x1234567ULL + (uint64_t)len);
+}
+
+void
+net_nd_plist_release(struct nd_plist *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nlens; i++)
+		free(l->lens[i].slots);
+	free(l->lens);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int
+net_nd_plist_set(struct nd_plist *l, struct respond_addr *v, size_t n)
+{
+	struct nd_plen *lens = NULL, *pl;
+	size_t nlens = 0, i, k, j, cnt;
+	uint64_t h;
+	int fam, bytes;
+
+	memset(l, 0, sizeof(*l));
+	if (n > 0 && (lens = calloc(n, sizeof(*lens))) == NULL) {
+		free(v);
+		return MAMORI_ENOMEM;
+	}
+	/* The distinct (family, length) pairs. */
+	for (i = 0; i < n; i++) {
+		fam = v[i].family == AF_INET6 ? 6 : 4;
+		for (k = 0; k < nlens; k++)
+			if (lens[k].family == fam && lens[k].len ==
+			    v[i].prefix)
+				break;
+		if (k == nlens) {
+			lens[nlens].family = fam;
+			lens[nlens].len = v[i].prefix;
+			nlens++;
+		}
+	}
+	/* Longest first (so the most specific prefix is found first). */
+	for (i = 1; i < nlens; i++)
+		for (k = i; k > 0 && lens[k].len > lens[k - 1].len; k--) {
+			struct nd_plen t = lens[k];
+
+			lens[k] = lens[k - 1];
+			lens[k - 1] = t;
+		}
+	for (k = 0; k < nlens; k++) {
+		pl = &lens[k];
+		for (cnt = 0, i = 0; i < n; i++)
+			if ((v[i].family == AF_INET6 ? 6 : 4) == pl->family &&
+			    v[i].prefix == pl->len)
+				cnt++;
+		pl->nslots = 8;
+		while (pl->nslots < cnt * 2)
+			pl->nslots *= 2;
+		if ((pl->slots = calloc(pl->nslots, sizeof(*pl->slots))) ==
+		    NULL) {
+			for (j = 0; j < k; j++)
+				free(lens[j].slots);
+			free(lens);
+			free(v);
+			return MAMORI_ENOMEM;
+		}
+		bytes = pl->family == 6 ? 16 : 4;
+		for (i = 0; i < n; i++) {
+			if ((v[i].family == AF_INET6 ? 6 : 4) != pl->family ||
+			    v[i].prefix != pl->len)
+				continue;
+			h = net_hash(v[i].a, bytes, pl->len);
+			for (j = h & (pl->nslots - 1); pl->slots[j] != NULL;
+			    j = (j + 1) & (pl->nslots - 1))
+				;
+			pl->slots[j] = &v[i];
+		}
+	}
+	l->v = v;
+	l->n = n;
+	l->lens = lens;
+	l->nlens = nlens;
+	return 0;
+}
+
+int
+net_nd_plist_match(const struct nd_plist *l, const struct net_addr *a)
+{
+	const struct nd_plen *pl;
+	struct respond_addr ra;
+	uint8_t m[16];
+	uint64_t h;
+	size_t k, j;
+	int bytes;
+
+	if (l->nlens == 0 || (a->family != 4 && a->family != 6))
+		return 0;
+	to_respond(a, &ra);
+	bytes = a->family == 6 ? 16 : 4;
+	for (k = 0; k < l->nlens; k++) {
+		pl = &l->lens[k];
+		if (pl->family != a->family)
+			continue;
+		mask_addr(m, a->a, bytes, pl->len);
+		h = net_hash(m, bytes, pl->len);
+		for (j = h & (pl->nslots - 1); pl->slots[j] != NULL;
+		    j = (j + 1) & (pl->nslots - 1))
+			if (memcmp(pl->slots[j]->a, m, (size_t)bytes) == 0 &&
+			    respond_addr_contains(pl->slots[j], &ra))
+				return 1;
+	}
+	return 0;
+}
+
+int
+net_nd_plist_parse_strv(struct nd_plist *l, const char *const *s, size_t n)
+{
+	struct respond_addr *v;
+	size_t i;
+
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+		return MAMORI_ENOMEM;
+	for (i = 0; i < n; i++)
+		if (respond_addr_parse(s[i], strlen(s[i]), &v[i], NULL, 0) !=
+		    0) {
+			free(v);
+			return MAMORI_EINVAL;
+		}
+	return net_nd_plist_set(l, v, n);
+}
+
+/* ---- the bounded LRU table ---- */
+
+struct nd_table {
+	struct net_detect *d;
+	const char	*name;
+	size_t		 cap, n, nbuckets, payload;
+	struct nd_entry	**buckets;
+	struct nd_entry	*lru_head, *lru_tail;
+	struct nd_entry	*act_head;
+	uint64_t	 evictions;
+	nd_evict_fn	*evict;
+	nd_release_fn	*release;
+};
+
+void
+net_nd_key_init(struct nd_key *k)
+{
+	memset(k, 0, sizeof(*k));
+}
+
+static uint32_t
+key_hash(const struct nd_table *t, const struct nd_key *k)
+{
+	uint64_t h = net_nd_hash64(k, sizeof(*k), t->d->seed);
+
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+struct nd_table *
+net_nd_table_new(struct net_detect *d, const char *name, size_t cap,
+    size_t payload, nd_evict_fn *evict, nd_release_fn *release)
+{
+	struct nd_table *t;
+
+	if (d->ntables >= ND_NELEM(d->tables) ||
+	    (t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->d = d;
+	t->name = name;
+	t->cap = cap > 0 ? cap : 1;
+	t->payload = payload;
+	t->evict = evict;
+	t->release = release;
+	t->nbuckets = 64;
+	while (t->nbuckets < t->cap)
+		t->nbuckets *= 2;
+	if ((t->buckets = calloc(t->nbuckets, sizeof(*t->buckets))) ==
+	    NULL) {
+		free(t);
+		return NULL;
+	}
+	d->tables[d->ntables++] = t;
+	return t;
+}
+
+static void
+lru_unlink(struct nd_table *t, struct nd_entry *e)
+{
+	if (e->lprev != NULL)
+		e->lprev->lnext = e->lnext;
+	else
+		t->lru_head = e->lnext;
+	if (e->lnext != NULL)
+		e->lnext->lprev = e->lprev;
+	else
+		t->lru_tail = e->lprev;
+	e->lprev = e->lnext = NULL;
+}
+
+static void
+lru_push(struct nd_table *t, struct nd_entry *e)
+{
+	e->lprev = NULL;
+	e->lnext = t->lru_head;
+	if (t->lru_head != NULL)
+		t->lru_head->lprev = e;
+	t->lru_head = e;
+	if (t->lru_tail == NULL)
+		t->lru_tail = e;
+}
+
+void
+net_nd_table_activate(struct nd_table *t, struct nd_entry *e, int on)
+{
+	if (on && !e->active) {
+		e->aprev = NULL;
+		e->anext = t->act_head;
+		if (t->act_head != NULL)
+			t->act_head->aprev = e;
+		t->act_head = e;
+		e->active = 1;
+	} else if (!on && e->active) {
+		if (e->aprev != NULL)
+			e->aprev->anext = e->anext;
+		else
+			t->act_head = e->anext;
+		if (e->anext != NULL)
+			e->anext->aprev = e->aprev;
+		e->aprev = e->anext = NULL;
+		e->active = 0;
+	}
+}
+
+void
+net_nd_table_del(struct nd_table *t, struct nd_entry *e)
+{
+	struct nd_entry **pp;
+
+	for (pp = &t->buckets[e->hash & (t->nbuckets - 1)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == e) {
+			*pp = e->hnext;
+			break;
+		}
+	lru_unlink(t, e);
+	net_nd_table_activate(t, e, 0);
+	if (t->release != NULL)
+		t->release(e);
+	free(e);
+	t->n--;
+}
+
+void
+net_nd_table_free(struct nd_table *t)
+{
+	if (t == NULL)
+		return;
+	while (t->lru_head != NULL)
+		net_nd_table_del(t, t->lru_head);
+	free(t->buckets);
+	free(t);
+}
+
+struct nd_entry *
+net_nd_table_peek(struct nd_table *t, const struct nd_key *k)
+{
+	struct nd_entry *e;
+	uint32_t h = key_hash(t, k);
+
+	for (e = t->buckets[h & (t->nbuckets - 1)]; e != NULL; e = e->hnext)
+		if (e->hash == h && memcmp(&e->key, k, sizeof(*k)) == 0)
+			return e;
+	return NULL;
+}
+
+struct nd_entry *
+net_nd_table_get(struct nd_table *t, const struct nd_key *k, int64_t now,
+    int create, int *created)
+{
+	struct nd_entry *e, *old;
+	uint32_t h = key_hash(t, k);
+	size_t b = h & (t->nbuckets - 1);
+
+	if (created != NULL)
+		*created = 0;
+	for (e = t->buckets[b]; e != NULL; e = e->hnext)
+		if (e->hash == h && memcmp(&e->key, k, sizeof(*k)) == 0) {
+			if (e != t->lru_head) {
+				lru_unlink(t, e);
+				lru_push(t, e);
+			}
+			if (now > e->touch_ns)
+				e->touch_ns = now;
+			return e;
+		}
+	if (!create)
+		return NULL;
+	if (t->n >= t->cap && (old = t->lru_tail) != NULL) {
+		/* The least recently touched leaves; what it had open is
+		 * reported first, so flooding the table cannot hide an
+		 * attack. */
+		if (t->evict != NULL)
+			t->evict(t->d, old, now);
+		net_nd_table_del(t, old);
+		t->evictions++;
+	}
+	if ((e = calloc(1, sizeof(*e) + t->payload)) == NULL)
+		return NULL;
+	e->hash = h;
+	e->key = *k;
+	e->touch_ns = now;
+	e->hnext = t->buckets[b];
+	t->buckets[b] = e;
+	lru_push(t, e);
+	t->n++;
+	if (created != NULL)
+		*created = 1;
+	return e;
+}
+
+struct nd_entry *
+net_nd_table_active(struct nd_table *t)
+{
+	return t->act_head;
+}
+
+struct nd_entry *
+net_nd_table_oldest(struct nd_table *t)
+{
+	return t->lru_tail;
+}
+
+void
+net_nd_table_expire(struct nd_table *t, int64_t cutoff)
+{
+	struct nd_entry *e, *prev;
+
+	for (e = t->lru_tail; e != NULL && e->touch_ns < cutoff; e = prev) {
+		prev = e->lprev;
+		if (!e->active)
+			net_nd_table_del(t, e);
+	}
+}
+
+size_t
+net_nd_table_count(const struct nd_table *t)
+{
+	return t->n;
+}
+
+uint64_t
+net_nd_table_evictions(const struct nd_table *t)
+{
+	return t->evictions;
+}
+
+/* ---- exact sets ---- */
+
+int
+net_nd_set_add(struct nd_set *s, uint32_t v, uint32_t max)
+{
+	uint32_t i, mask, *nv, nn, k;
+
+	if (v == 0)
+		v = 0x80000000u;
+	if (s->nslots > 0) {
+		mask = s->nslots - 1;
+		for (i = (v * 0x9e3779b1u) & mask; s->v[i] != 0;
+		    i = (i + 1) & mask)
+			if (s->v[i] == v)
+				return 0;
+	}
+	if (s->n >= max) {
+		s->full = 1;
+		return 0;
+	}
+	if ((s->n + 1) * 2 > s->nslots) {
+		nn = s->nslots == 0 ? 16 : s->nslots * 2;
+		if ((nv = calloc(nn, sizeof(*nv))) == NULL) {
+			s->full = 1;
+			return 0;
+		}
+		for (k = 0; k < s->nslots; k++) {
+			if (s->v[k] == 0)
+				continue;
+			for (i = (s->v[k] * 0x9e3779b1u) & (nn - 1);
+			    nv[i] != 0; i = (i + 1) & (nn - 1))
+				;
+			nv[i] = s->v[k];
+		}
+		free(s->v);
+		s->v = nv;
+		s->nslots = nn;
+	}
+	mask = s->nslots - 1;
+	for (i = (v * 0x9e3779b1u) & mask; s->v[i] != 0; i = (i + 1) & mask)
+		;
+	s->v[i] = v;
+	s->n++;
+	return 1;
+}
+
+void
+net_nd_set_release(struct nd_set *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- HyperLogLog ---- */
+
+void
+net_nd_hll_add(struct nd_hll *h, uint64_t x)
+{
+	uint64_t w;
+	unsigned idx, rank;
+
+	x = net_mix64(x ^ 0x2545f4914f6cdd1dULL);
+	idx = (unsigned)(x & (ND_HLL_M - 1));
+	w = x >> 7;		/* 57 bits left */
+	rank = 1;
+	while (rank <= 57 && (w & 1) == 0) {
+		rank++;
+		w >>= 1;
+	}
+	if (rank > h->r[idx])
+		h->r[idx] = (uint8_t)rank;
+}
+
+double
+net_nd_hll_count(const struct nd_hll *h)
+{
+	double sum = 0, e, m = ND_HLL_M;
+	unsigned i, zeros = 0;
+
+	for (i = 0; i < ND_HLL_M; i++) {
+		sum += ldexp(1.0, -(int)h->r[i]);
+		if (h->r[i] == 0)
+			zeros++;
+	}
+	e = 0.7213 / (1 + 1.079 / m) * m * m / sum;
+	if (e <= 2.5 * m && zeros > 0)
+		e = m * log(m / zeros);
+	return e;
+}
+
+/* ---- episodes ---- */
+
+int
+net_nd_ep_due(const struct net_detect *d, const struct nd_ep *e, uint64_t count,
+    int64_t now)
+{
+	if (e->cross_ns == 0)
+		return 0;
+	if (e->report_ns == 0)
+		return now - e->cross_ns >= d->c->report_delay_ns;
+	return count > e->reported &&
+	    now - e->report_ns >= d->c->report_interval_ns;
+}
+
+int
+net_nd_ep_final(const struct net_detect *d, const struct nd_ep *e,
+    uint64_t count, int64_t now)
+{
+	if (e->cross_ns == 0)
+		return 0;
+	if (e->report_ns == 0)
+		return 1;
+	return count > e->reported &&
+	    now - e->report_ns >= d->c->report_interval_ns;
+}
+
+void
+net_nd_ep_mark(struct nd_ep *e, uint64_t count, int64_t now)
+{
+	e->report_ns = now > 0 ? now : 1;
+	e->reported = count;
+	e->reports++;
+}
+
+void
+net_nd_det_init(struct net_detection *det, const char *kind, const char *type,
+    int64_t now, const struct nd_ep *e, uint64_t count)
+{
+	double secs;
+
+	memset(det, 0, sizeof(*det));
+	det->kind = kind;
+	det->type = type;
+	det->ts_ns = now;
+	det->count = count;
+	if (e != NULL) {
+		det->first_ns = e->first_ns;
+		secs = (double)(e->last_ns - e->first_ns) / 1e9;
+		if (secs < 0.001)
+			secs = 0.001;
+		det->rate = (double)count / secs;
+	} else {
+		det->first_ns = now;
+		det->rate = (double)count;
+	}
+	det->severity = 2;
+}
+
+void
+net_nd_text(struct net_detection *det, const char *fmt, ...)
+{
+	size_t o = strlen(det->text);
+	va_list ap;
+
+	if (o + 1 >= sizeof(det->text))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(det->text + o, sizeof(det->text) - o, fmt, ap);
+	va_end(ap);
+}
+
+char *
+net_nd_bytes_str(uint64_t b, char *buf, size_t len)
+{
+	if (b >= 10ULL * 1000 * 1000 * 1000)
+		snprintf(buf, len, "%.0f GB", (double)b / 1e9);
+	else if (b >= 1000ULL * 1000 * 1000)
+		snprintf(buf, len, "%.1f GB", (double)b / 1e9);
+	else if (b >= 1000ULL * 1000)
+		snprintf(buf, len, "%.1f MB", (double)b / 1e6);
+	else if (b >= 1000)
+		snprintf(buf, len, "%.1f kB", (double)b / 1e3);
+	else
+		snprintf(buf, len, "%" PRIu64 " B", b);
+	return buf;
+}
+
+void
+net_nd_emit(struct net_detect *d, struct net_detection *det)
+{
+	if (det->src.family != 0 && net_nd_allowed(d, &det->src)) {
+		d->suppressed++;
+		return;
+	}
+	d->detections++;
+	if (d->cb != NULL)
+		d->cb(d->arg, det);
+}
+
+/* ---- addresses ---- */
+
+int
+net_nd_addr_unicast(const struct net_addr *a)
+{
+	if (a->family == 4) {
+		if (a->a[0] >= 224)		/* multicast, reserved,
+						   broadcast */
+			return 0;
+		if (a->a[0] == 0)
+			return 0;
+		if (a->a[3] == 255)		/* a directed broadcast, most
+						   likely (the mask is not
+						   known here) */
+			return 0;
+		return 1;
+	}
+	if (a->family == 6) {
+		static const uint8_t zero[16];
+
+		if (a->a[0] == 0xff)
+			return 0;
+		return memcmp(a->a, zero, 16) != 0;
+	}
+	return 0;
+}
+
+int
+net_nd_internal(const struct net_detect *d, const struct net_addr *a)
+{
+	return net_nd_plist_match(&d->c->internal, a);
+}
+
+int
+net_nd_allowed(const struct net_detect *d, const struct net_addr *a)
+{
+	return net_nd_plist_match(&d->c->allowlist, a);
+}
+
+int
+net_nd_addr_cmp(const struct net_addr *x, const struct net_addr *y)
+{
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->a, y->a, x->family == 6 ? 16 : 4);
+}
+
+const char *
+net_nd_service_name(uint8_t proto, uint16_t port)
+{
+	static const struct {
+		uint16_t	 port;
+		const char	*name;
+	} tcp[] = {
+		{ 21, "ftp" }, { 22, "ssh" }, { 23, "telnet" },
+		{ 25, "smtp" }, { 80, "http" }, { 110, "pop3" },
+		{ 135, "msrpc" }, { 139, "netbios-ssn" }, { 143, "imap" },
+		{ 443, "https" }, { 445, "smb" }, { 465, "smtps" },
+		{ 587, "submission" }, { 993, "imaps" }, { 995, "pop3s" },
+		{ 1433, "mssql" }, { 3306, "mysql" }, { 3389, "rdp" },
+		{ 5432, "postgresql" }, { 5900, "vnc" },
+	}, udp[] = {
+		{ 17, "qotd" }, { 19, "chargen" }, { 53, "dns" },
+		{ 69, "tftp" }, { 111, "portmap" }, { 123, "ntp" },
+		{ 137, "netbios-ns" }, { 161, "snmp" }, { 389, "cldap" },
+		{ 427, "slp" }, { 520, "rip" }, { 1434, "mssql-monitor" },
+		{ 1900, "ssdp" }, { 3283, "ard" }, { 3702, "ws-discovery" },
+		{ 5353, "mdns" }, { 5683, "coap" }, { 10001, "ubiquiti" },
+		{ 11211, "memcached" },
+	};
+	size_t i;
+
+	if (proto == NET_P_TCP) {
+		for (i = 0; i < ND_NELEM(tcp); i++)
+			if (tcp[i].port == port)
+				return tcp[i].name;
+	} else if (proto == NET_P_UDP) {
+		for (i = 0; i < ND_NELEM(udp); i++)
+			if (udp[i].port == port)
+				return udp[i].name;
+	}
+	return NULL;
+}
+
+/* ---- configuration ---- */
+
+static const char *const default_internal[] = {
+	"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+	"169.254.0.0/16", "fc00::/7", "fe80::/10",
+};
+
+static const uint16_t default_reflectors[] = {
+	17, 19, 53, 69, 111, 123, 137, 161, 389, 427, 520, 1434, 1900, 3283,
+	3702, 5353, 5683, 10001, 11211,
+};
+
+static const uint16_t default_brute[] = {
+	21, 22, 23, 25, 110, 143, 587, 3389,
+};
+
+/* Anomalies ignored by default: none of the decoder's bits is common in
+ * ordinary traffic except the IPv4 header checksum, which is wrong on
+ * every packet a host captures of its own sending when the NIC computes
+ * checksums (offload). */
+#define ND_ANOM_IGNORE_DEFAULT	NET_ANOM_IP4_CSUM
+
+int
+net_detect_conf_new(struct net_detect_conf **out)
+{
+	struct net_detect_conf *c;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return MAMORI_ENOMEM;
+	c->report_delay_ns = 30 * ND_SEC;
+	c->report_interval_ns = 300 * ND_SEC;
+	c->max_entries = 16384;
+	c->max_tracked = 4096;
+
+	c->scan.enabled = 1;
+	c->scan.window_ns = 60 * ND_SEC;
+	c->scan.ports = 20;
+	c->scan.hosts = 20;
+	c->scan.block_hosts = 8;
+	c->scan.block_ports = 8;
+	c->scan.block_pairs = 64;
+	c->scan.connect_max_ns = 2 * ND_SEC;
+	c->scan.slow_window_ns = 3600 * ND_SEC;
+	c->scan.slow_ports = 20;
+	c->scan.slow_hosts = 20;
+
+	c->ping.enabled = 1;
+	c->ping.window_ns = 60 * ND_SEC;
+	c->ping.hosts = 20;
+
+	c->flood_window_ns = 10 * ND_SEC;
+	c->syn_flood.enabled = 1;
+	c->syn_flood.syns = 2000;
+	c->syn_flood.half_open_pct = 80;
+	c->udp_flood.enabled = 1;
+	c->udp_flood.packets = 20000;
+	c->udp_flood.bytes = 100LL * 1000 * 1000;
+	c->icmp_flood.enabled = 1;
+	c->icmp_flood.packets = 5000;
+	c->amp.enabled = 1;
+	c->amp.packets = 1000;
+	c->amp.bytes = 5LL * 1000 * 1000;
+	c->amp.sources = 20;
+	for (i = 0; i < ND_NELEM(default_reflectors); i++)
+		ND_SETBIT(c->amp.ports, default_reflectors[i]);
+	c->backscatter.enabled = 1;
+	c->backscatter.packets = 500;
+	c->backscatter.sources = 20;
+
+	c->worm.enabled = 1;
+	c->worm.window_ns = 60 * ND_SEC;
+	c->worm.hosts = 20;
+	c->worm.payload_hosts = 1;
+
+	c->brute.enabled = 1;
+	c->brute.window_ns = 600 * ND_SEC;
+	c->brute.sessions = 10;
+	c->brute.max_duration_ns = 30 * ND_SEC;
+	c->brute.max_bytes = 20000;
+	for (i = 0; i < ND_NELEM(default_brute); i++)
+		ND_SETBIT(c->brute.ports, default_brute[i]);
+
+	c->arp.enabled = 1;
+	c->arp.grace_ns = 300 * ND_SEC;
+	c->arp.storm = 20;
+	c->arp.storm_window_ns = 10 * ND_SEC;
+
+	c->redirect.enabled = 1;
+	c->redirect.count = 1;
+	c->redirect.window_ns = 60 * ND_SEC;
+
+	c->anomaly.enabled = 1;
+	c->anomaly.count = 1;
+	c->anomaly.window_ns = 60 * ND_SEC;
+	c->anomaly.ignore = ND_ANOM_IGNORE_DEFAULT;
+
+	if ((r = net_nd_plist_parse_strv(&c->internal, default_internal,
+	    ND_NELEM(default_internal))) != 0) {
+		net_detect_conf_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+net_detect_conf_free(struct net_detect_conf *c)
+{
+	if (c == NULL)
+		return;
+	net_nd_plist_release(&c->allowlist);
+	net_nd_plist_release(&c->internal);
+	net_nd_plist_release(&c->blocklist);
+	net_nd_plist_release(&c->inventory.networks);
+	free(c->inventory.v);
+	free(c);
+}
+
+/* The parser's scratch: the new configuration is built in n, and the
+ * lists it allocated are remembered so a failure frees only them. */
+struct parse {
+	struct ydoc	*d;
+	const char	*name;
+	struct net_detect_conf n;
+	struct nd_plist	 allow, internal, block, invnet;
+	int		 has_allow, has_internal, has_block, has_invnet;
+	struct nd_service *svc;
+	size_t		 nsvc;
+	int		 has_svc;
+	char		 key[256];
+};
+
+static const char *
+key(struct parse *x, const char *sec, const char *k)
+{
+	if (sec != NULL)
+		snprintf(x->key, sizeof(x->key), "%s.%s.%s", x->name, sec, k);
+	else
+		snprintf(x->key, sizeof(x->key), "%s.%s", x->name, k);
+	return x->key;
+}
+
+static int
+p_int(struct parse *x, yaml_node_t *m, const char *sec, const char *k,
+    long min, long max, int *out)
+{
+	return ydoc_int(x->d, ydoc_get(x->d, m, k), key(x, sec, k), min, max,
+	    out);
+}
+
+static int
+p_i64(struct parse *x, yaml_node_t *m, const char *sec, const char *k,
+    long min, long max, int64_t *out)
+{
+	int v = (int)*out, r;
+
+	if (*out > INT32_MAX)
+		v = INT32_MAX;
+	if ((r = p_int(x, m, sec, k, min, max, &v)) != 0)
+		return r;
+	if (ydoc_get(x->d, m, k) != NULL)
+		*out = v;
+	return 0;
+}
+
+static int
+p_bool(struct parse *x, yaml_node_t *m, const char *sec, const char *k,
+    int *out)
+{
+	return ydoc_bool(x->d, ydoc_get(x->d, m, k), key(x, sec, k), out);
+}
+
+/* A duration of at least min_ns. */
+static int
+p_dur(struct parse *x, yaml_node_t *m, const char *sec, const char *k,
+    int64_t min_ns, int64_t *out)
+{
+	yaml_node_t *v = ydoc_get(x->d, m, k);
+	int64_t ns = *out;
+	int r;
+
+	if ((r = ydoc_duration(x->d, v, key(x, sec, k), &ns)) != 0)
+		return r;
+	if (v != NULL && ns < min_ns)
+		return ydoc_fail(x->d, v, "setting '%s': must be at least "
+		    "%" PRId64 "s", x->key, (int64_t)(min_ns / ND_SEC));
+	*out = ns;
+	return 0;
+}
+
+/* A scalar or list of addresses/prefixes. */
+static int
+p_addrs(struct parse *x, yaml_node_t *v, const char *name,
+    struct nd_plist *out)
+{
+	struct respond_addr *a;
+	char **sv = NULL, msg[256];
+	size_t n = 0, i;
+	yaml_node_t *e;
+	int r;
+
+	if ((r = ydoc_strv(x->d, v, name, &sv, &n)) != 0)
+		return r;
+	if ((a = calloc(n + 1, sizeof(*a))) == NULL) {
+		ydoc_strv_free(sv);
+		return MAMORI_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (respond_addr_parse(sv[i], strlen(sv[i]), &a[i], msg,
+		    sizeof(msg)) != 0) {
+			e = ydoc_is_list(v) ? ydoc_node(x->d,
+			    v->data.sequence.items.start[i]) : v;
+			r = ydoc_fail(x->d, e, "setting '%s[%zu]': %s", name,
+			    i, msg);
+			free(a);
+			ydoc_strv_free(sv);
+			return r;
+		}
+	}
+	ydoc_strv_free(sv);
+	return net_nd_plist_set(out, a, n);
+}
+
+/* Parses "N" or "N-M" (ports 1..65535 or 0 when zero_ok). */
+static int
+port_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned long a, b;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	a = strtoul(s, &end, 10);
+	if (errno != 0 || a > 65535)
+		return -1;
+	b = a;
+	if (*end == '-') {
+		s = end + 1;
+		if (*s < '0' || *s > '9')
+			return -1;
+		b = strtoul(s, &end, 10);
+		if (errno != 0 || b > 65535 || b < a)
+			return -1;
+	}
+	if (*end != '\0')
+		return -1;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+/* A list of ports or port ranges into a 65536-bit map. */
+static int
+p_ports(struct parse *x, yaml_node_t *m, const char *sec, const char *k,
+    uint8_t *map)
+{
+	yaml_node_t *v = ydoc_get(x->d, m, k), *e;
+	char **sv = NULL;
+	uint16_t lo, hi;
+	uint8_t tmp[8192];
+	size_t n = 0, i;
+	unsigned p;
+	int r;
+
+	if (v == NULL)
+		return 0;
+	if ((r = ydoc_strv(x->d, v, key(x, sec, k), &sv, &n)) != 0)
+		return r;
+	memset(tmp, 0, sizeof(tmp));
+	for (i = 0; i < n; i++) {
+		if (port_range(sv[i], &lo, &hi) != 0 || lo == 0) {
+			e = ydoc_is_list(v) ? ydoc_node(x->d,
+			    v->data.sequence.items.start[i]) : v;
+			r = ydoc_fail(x->d, e, "setting '%s[%zu]': expected a "
+			    "port (1-65535) or a range such as 1000-2000, "
+			    "got '%.40s'", key(x, sec, k), i, sv[i]);
+			ydoc_strv_free(sv);
+			return r;
+		}
+		for (p = lo; p <= hi; p++)
+			ND_SETBIT(tmp, p);
+	}
+	ydoc_strv_free(sv);
+	memcpy(map, tmp, sizeof(tmp));
+	return 0;
+}
+
+/* Checks that sub is a mapping with the allowed keys (or absent). */
+static int
+p_section(struct parse *x, yaml_node_t *root, const char *sec,
+    const char *const *keys, size_t nkeys, yaml_node_t **out)
+{
+	char name[256];
+
+	*out = ydoc_get(x->d, root, sec);
+	if (*out == NULL)
+		return 0;
+	snprintf(name, sizeof(name), "%s.%s", x->name, sec);
+	return ydoc_check_map(x->d, *out, name, keys, nkeys);
+}
+
+static int
+parse_scan(struct parse *x, yaml_node_t *root)
+{
+	static const char *const keys[] = {
+		"enabled", "window", "ports", "hosts", "block_hosts",
+		"block_ports", "block_pairs", "connect_max_duration",
+		"slow_window", "slow_ports", "slow_hosts",
+	};
+	const char *s = "scan";
+	yaml_node_t *m;
+	int r;
+
+	if ((r = p_section(x, root, s, keys, ND_NELEM(keys), &m)) != 0 ||
+	    m == NULL)
+		return r;
+	if ((r = p_bool(x, m, s, "enabled", &x->n.scan.enabled)) != 0 ||
+	    (r = p_dur(x, m, s, "window", ND_SEC, &x->n.scan.window_ns)) != 0 ||
+	    (r = p_int(x, m, s, "ports", 2, 65535, &x->n.scan.ports)) != 0 ||
+	    (r = p_int(x, m, s, "hosts", 2, 1000000, &x->n.scan.hosts)) != 0 ||
+	    (r = p_int(x, m, s, "block_hosts", 2, 1000000,
+	    &x->n.scan.block_hosts)) != 0 ||
+	    (r = p_int(x, m, s, "block_ports", 2, 65535,
+	    &x->n.scan.block_ports)) != 0 ||
+	    (r = p_int(x, m, s, "block_pairs", 4, 100000000,
+	    &x->n.scan.block_pairs)) != 0 ||
+	    (r = p_dur(x, m, s, "connect_max_duration", 0,
+	    &x->n.scan.connect_max_ns)) != 0 ||
+	    (r = p_dur(x, m, s, "slow_window", ND_SEC,
+	    &x->n.scan.slow_window_ns)) != 0 ||
+	    (r = p_int(x, m, s, "slow_ports", 2, 65535,
+	    &x->n.scan.slow_ports)) != 0 ||
+	    (r = p_int(x, m, s, "slow_hosts", 2, 1000000,
+	    &x->n.scan.slow_hosts)) != 0)
+		return r;
+	return 0;
+}
+
+static int
+parse_floods(struct parse *x, yaml_node_t *root)
+{
+	static const char *const ksyn[] = {
+		"enabled", "syns", "half_open_percent",
+	}, *const kudp[] = {
+		"enabled", "packets", "bytes",
+	}, *const kicmp[] = {
+		"enabled", "packets",
+	}, *const kamp[] = {
+		"enabled", "packets", "bytes", "sources", "ports",
+	}, *const kbs[] = {
+		"enabled", "packets", "sources",
+	};
+	yaml_node_t *m;
+	int r;
+
+	if ((r = p_dur(x, root, NULL, "flood_window", ND_SEC,
+	    &x->n.flood_window_ns)) != 0)
+		return r;
+	if ((r = p_section(x, root, "syn_flood", ksyn, ND_NELEM(ksyn),
+	    &m)) != 0)
+		return r;
+	if (m != NULL && ((r = p_bool(x, m, "syn_flood", "enabled",
+	    &x->n.syn_flood.enabled)) != 0 ||
+	    (r = p_int(x, m, "syn_flood", "syns", 1, INT32_MAX,
+	    &x->n.syn_flood.syns)) != 0 ||
+	    (r = p_int(x, m, "syn_flood", "half_open_percent", 0, 100,
+	    &x->n.syn_flood.half_open_pct)) != 0))
+		return r;
+	if ((r = p_section(x, root, "udp_flood", kudp, ND_NELEM(kudp),
+	    &m)) != 0)
+		return r;
+	if (m != NULL && ((r = p_bool(x, m, "udp_flood", "enabled",
+	    &x->n.udp_flood.enabled)) != 0 ||
+	    (r = p_int(x, m, "udp_flood", "packets", 1, INT32_MAX,
+	    &x->n.udp_flood.packets)) != 0 ||
+	    (r = p_i64(x, m, "udp_flood", "bytes", 1, INT32_MAX,
+	    &x->n.udp_flood.bytes)) != 0))
+		return r;
+	if ((r = p_section(x, root, "icmp_flood", kicmp, ND_NELEM(kicmp),
+	    &m)) != 0)
+		return r;
+	if (m != NULL && ((r = p_bool(x, m, "icmp_flood", "enabled",
+	    &x->n.icmp_flood.enabled)) != 0 ||
+	    (r = p_int(x, m, "icmp_flood", "packets", 1, INT32_MAX,
+	    &x->n.icmp_flood.packets)) != 0))
+		return r;
+	if ((r = p_section(x, root, "amplification", kamp, ND_NELEM(kamp),
+	    &m)) != 0)
+		return r;
+	if (m != NULL && ((r = p_bool(x, m, "amplification", "enabled",
+	    &x->n.amp.enabled)) != 0 ||
+	    (r = p_int(x, m, "amplification", "packets", 1, INT32_MAX,
+	    &x->n.amp.packets)) != 0 ||
+	    (r = p_i64(x, m, "amplification", "bytes", 1, INT32_MAX,
+	    &x->n.amp.bytes)) != 0 ||
+	    (r = p_int(x, m, "amplification", "sources", 1, 1000000,
+	    &x->n.amp.sources)) != 0 ||
+	    (r = p_ports(x, m, "amplification", "ports",
+	    x->n.amp.ports)) != 0))
+		return r;
+	if ((r = p_section(x, root, "backscatter", kbs, ND_NELEM(kbs),
+	    &m)) != 0)
+		return r;
+	if (m != NULL && ((r = p_bool(x, m, "backscatter", "enabled",
+	    &x->n.backscatter.enabled)) != 0 ||
+	    (r = p_int(x, m, "backscatter", "packets", 1, INT32_MAX,
+	    &x->n.backscatter.packets)) != 0 ||
+	    (r = p_int(x, m, "backscatter", "sources", 1, 1000000,
+	    &x->n.backscatter.sources)) != 0))
+		return r;
+	return 0;
+}
+
+static int
+parse_misc(struct parse *x, yaml_node_t *root)
+{
+	static const char *const kping[] = {
+		"enabled", "window", "hosts",
+	}, *const kworm[] = {
+		"enabled", "window", "hosts", "payload_hosts",
+	}, *const kbrute[] = {
+		"enabled", "window", "sessions", "max_duration", "max_bytes",
+		"ports",
+	}, *const karp[] = {
+		"enabled", "grace", "storm", "storm_window",
+	}, *const kred[] = {
+		"enabled", "count", "window",
+	};
+	yaml_node_t *m;
+	int r;
+
+	if ((r = p_section(x, root, "ping_sweep", kping, ND_NELEM(kping),
+	    &m)) != 0)
+		return r;
+	if (m != NULL && ((r = p_bool(x, m, "ping_sweep", "enabled",
+	    &x->n.ping.enabled)) != 0 ||
+	    (r = p_dur(x, m, "ping_sweep", "window", ND_SEC,
+	    &x->n.ping.window_ns)) != 0 ||
+	    (r = p_int(x, m, "ping_sweep", "hosts", 2, 1000000,
+	    &x->n.ping.hosts)) != 0))
+		return r;
+	if ((r = p_section(x, root, "worm", kworm, ND_NELEM(kworm),
+	    &m)) != 0)
+		return r;
+	if (m != NULL && ((r = p_bool(x, m, "worm", "enabled",
+	    &x->n.worm.enabled)) != 0 ||
+	    (r = p_dur(x, m, "worm", "window", ND_SEC,
+	    &x->n.worm.window_ns)) != 0 ||
+	    (r = p_int(x, m, "worm", "hosts", 2, 1000000,
+	    &x->n.worm.hosts)) != 0 ||
+	    (r = p_int(x, m, "worm", "payload_hosts", 0, 1000000,
+	    &x->n.worm.payload_hosts)) != 0))
+		return r;
+	if ((r = p_section(x, root, "bruteforce", kbrute, ND_NELEM(kbrute),
+	    &m)) != 0)
+		return r;
+	if (m != NULL && ((r = p_bool(x, m, "bruteforce", "enabled",
+	    &x->n.brute.enabled)) != 0 ||
+	    (r = p_dur(x, m, "bruteforce", "window", ND_SEC,
+	    &x->n.brute.window_ns)) != 0 ||
+	    (r = p_int(x, m, "bruteforce", "sessions", 2, 1000000,
+	    &x->n.brute.sessions)) != 0 ||
+	    (r = p_dur(x, m, "bruteforce", "max_duration", ND_SEC / 1000,
+	    &x->n.brute.max_duration_ns)) != 0 ||
+	    (r = p_i64(x, m, "bruteforce", "max_bytes", 0, INT32_MAX,
+	    &x->n.brute.max_bytes)) != 0 ||
+	    (r = p_ports(x, m, "bruteforce", "ports",
+	    x->n.brute.ports)) != 0))
+		return r;
+	if ((r = p_section(x, root, "arp", karp, ND_NELEM(karp), &m)) != 0)
+		return r;
+	if (m != NULL && ((r = p_bool(x, m, "arp", "enabled",
+	    &x->n.arp.enabled)) != 0 ||
+	    (r = p_dur(x, m, "arp", "grace", 0, &x->n.arp.grace_ns)) != 0 ||
+	    (r = p_int(x, m, "arp", "storm", 2, 1000000,
+	    &x->n.arp.storm)) != 0 ||
+	    (r = p_dur(x, m, "arp", "storm_window", ND_SEC,
+	    &x->n.arp.storm_window_ns)) != 0))
+		return r;
+	if ((r = p_section(x, root, "icmp_redirect", kred, ND_NELEM(kred),
+	    &m)) != 0)
+		return r;
+	if (m != NULL && ((r = p_bool(x, m, "icmp_redirect", "enabled",
+	    &x->n.redirect.enabled)) != 0 ||
+	    (r = p_int(x, m, "icmp_redirect", "count", 1, 1000000,
+	    &x->n.redirect.count)) != 0 ||
+	    (r = p_dur(x, m, "icmp_redirect", "window", ND_SEC,
+	    &x->n.redirect.window_ns)) != 0))
+		return r;
+	return 0;
+}
+
+static int
+parse_anomaly(struct parse *x, yaml_node_t *root)
+{
+	static const char *const keys[] = {
+		"enabled", "count", "window", "ignore",
+	};
+	const char *s = "anomaly", *nm;
+	yaml_node_t *m, *v, *e;
+	char **sv = NULL;
+	size_t n = 0, i;
+	uint32_t mask = 0, bit;
+	int r;
+
+	if ((r = p_section(x, root, s, keys, ND_NELEM(keys), &m)) != 0 ||
+	    m == NULL)
+		return r;
+	if ((r = p_bool(x, m, s, "enabled", &x->n.anomaly.enabled)) != 0 ||
+	    (r = p_int(x, m, s, "count", 1, 1000000,
+	    &x->n.anomaly.count)) != 0 ||
+	    (r = p_dur(x, m, s, "window", ND_SEC,
+	    &x->n.anomaly.window_ns)) != 0)
+		return r;
+	v = ydoc_get(x->d, m, "ignore");
+	if (v == NULL)
+		return 0;
+	if ((r = ydoc_strv(x->d, v, key(x, s, "ignore"), &sv, &n)) != 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		for (bit = 1; bit != 0; bit <<= 1)
+			if ((nm = net_anomaly_name(bit)) != NULL &&
+			    strcmp(nm, sv[i]) == 0)
+				break;
+		if (bit == 0) {
+			const char *names[32], *near;
+			char list[600];
+			size_t nn = 0, o = 0;
+
+			for (bit = 1; bit != 0; bit <<= 1)
+				if ((nm = net_anomaly_name(bit)) != NULL) {
+					names[nn++] = nm;
+					o += (size_t)snprintf(list + o,
+					    o < sizeof(list) ? sizeof(list) - o :
+					    0, "%s%s", o ? ", " : "", nm);
+					if (o >= sizeof(list))
+						o = sizeof(list) - 1;
+				}
+			near = ydoc_nearest(sv[i], strlen(sv[i]), names, nn);
+			e = ydoc_is_list(v) ? ydoc_node(x->d,
+			    v->data.sequence.items.start[i]) : v;
+			if (near != NULL)
+				r = ydoc_fail(x->d, e, "setting '%s[%zu]': "
+				    "unknown anomaly '%.40s' (did you mean "
+				    "'%s'?)", key(x, s, "ignore"), i, sv[i],
+				    near);
+			else
+				r = ydoc_fail(x->d, e, "setting '%s[%zu]': "
+				    "unknown anomaly '%.40s' (known: %s)",
+				    key(x, s, "ignore"), i, sv[i], list);
+			ydoc_strv_free(sv);
+			return r;
+		}
+		mask |= bit;
+	}
+	ydoc_strv_free(sv);
+	x->n.anomaly.ignore = mask;
+	return 0;
+}
+
+/* "ADDR[/LEN]:PORT[-PORT][/tcp|/udp]" or "*:PORT...". */
+static int
+parse_service(const char *s, struct nd_service *out, char *msg, size_t len)
+{
+	const char *colon, *slash;
+	char host[128], ports[32];
+	size_t hl;
+
+	memset(out, 0, sizeof(*out));
+	colon = strrchr(s, ':');
+	if (colon == NULL || colon == s) {
+		snprintf(msg, len, "expected ADDRESS[/PREFIX]:PORT[-PORT]"
+		    "[/tcp|/udp], got '%.60s'", s);
+		return -1;
+	}
+	hl = (size_t)(colon - s);
+	if (hl >= sizeof(host)) {
+		snprintf(msg, len, "address too long in '%.60s'", s);
+		return -1;
+	}
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	/* "[2001:db8::1]:22" for IPv6 with a port. */
+	if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	slash = strchr(colon + 1, '/');
+	if (slash != NULL) {
+		if (strcmp(slash + 1, "tcp") == 0)
+			out->tcp = 1;
+		else if (strcmp(slash + 1, "udp") == 0)
+			out->udp = 1;
+		else {
+			snprintf(msg, len, "protocol must be tcp or udp in "
+			    "'%.60s'", s);
+			return -1;
+		}
+		hl = (size_t)(slash - colon - 1);
+	} else {
+		out->tcp = out->udp = 1;
+		hl = strlen(colon + 1);
+	}
+	if (hl >= sizeof(ports)) {
+		snprintf(msg, len, "bad port in '%.60s'", s);
+		return -1;
+	}
+	memcpy(ports, colon + 1, hl);
+	ports[hl] = '\0';
+	if (strcmp(ports, "*") == 0) {
+		out->lo = 1;
+		out->hi = 65535;
+	} else if (port_range(ports, &out->lo, &out->hi) != 0 ||
+	    out->lo == 0) {
+		snprintf(msg, len, "expected a port (1-65535), a range or * "
+		    "in '%.60s'", s);
+		return -1;
+	}
+	if (strcmp(host, "*") == 0) {
+		out->any_host = 1;
+		return 0;
+	}
+	if (respond_addr_parse(host, strlen(host), &out->net, msg, len) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+parse_inventory(struct parse *x, yaml_node_t *root)
+{
+	static const char *const keys[] = { "networks", "services" };
+	yaml_node_t *m, *v, *e;
+	char **sv = NULL, msg[256], name[256];
+	size_t n = 0, i;
+	int r;
+
+	if ((r = p_section(x, root, "inventory", keys, ND_NELEM(keys),
+	    &m)) != 0 || m == NULL)
+		return r;
+	if ((v = ydoc_get(x->d, m, "networks")) != NULL) {
+		snprintf(name, sizeof(name), "%s.inventory.networks",
+		    x->name);
+		if ((r = p_addrs(x, v, name, &x->invnet)) != 0)
+			return r;
+		x->has_invnet = 1;
+	}
+	if ((v = ydoc_get(x->d, m, "services")) == NULL)
+		return 0;
+	snprintf(name, sizeof(name), "%s.inventory.services", x->name);
+	if ((r = ydoc_strv(x->d, v, name, &sv, &n)) != 0)
+		return r;
+	if ((x->svc = calloc(n + 1, sizeof(*x->svc))) == NULL) {
+		ydoc_strv_free(sv);
+		return MAMORI_ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		if (parse_service(sv[i], &x->svc[i], msg, sizeof(msg)) != 0) {
+			e = ydoc_is_list(v) ? ydoc_node(x->d,
+			    v->data.sequence.items.start[i]) : v;
+			r = ydoc_fail(x->d, e, "setting '%s[%zu]': %s", name,
+			    i, msg);
+			ydoc_strv_free(sv);
+			return r;
+		}
+	ydoc_strv_free(sv);
+	x->nsvc = n;
+	x->has_svc = 1;
+	return 0;
+}
+
+int
+net_detect_conf_parse(struct ydoc *d, yaml_node_t *node, const char *name,
+    struct net_detect_conf *c)
+{
+	static const char *const keys[] = {
+		"report_delay", "report_interval", "max_entries",
+		"max_tracked", "allowlist", "internal_networks", "scan",
+		"ping_sweep", "flood_window", "syn_flood", "udp_flood",
+		"icmp_flood", "amplification", "backscatter", "worm",
+		"bruteforce", "arp", "icmp_redirect", "blocklist",
+		"inventory", "anomaly",
+	};
+	struct parse *x;
+	yaml_node_t *v;
+	char kname[256];
+	int r;
+
+	if (node == NULL || ydoc_is_null(node))
+		return 0;
+	if ((r = ydoc_check_map(d, node, name, keys, ND_NELEM(keys))) != 0)
+		return r;
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return MAMORI_ENOMEM;
+	x->d = d;
+	x->name = name;
+	x->n = *c;
+	if ((r = p_dur(x, node, NULL, "report_delay", 0,
+	    &x->n.report_delay_ns)) != 0 ||
+	    (r = p_dur(x, node, NULL, "report_interval", ND_SEC,
+	    &x->n.report_interval_ns)) != 0 ||
+	    (r = p_int(x, node, NULL, "max_entries", 16, 100000000,
+	    &x->n.max_entries)) != 0 ||
+	    (r = p_int(x, node, NULL, "max_tracked", 64, 65536 * 4,
+	    &x->n.max_tracked)) != 0)
+		goto fail;
+	if ((v = ydoc_get(d, node, "allowlist")) != NULL) {
+		snprintf(kname, sizeof(kname), "%s.allowlist", name);
+		if ((r = p_addrs(x, v, kname, &x->allow)) != 0)
+			goto fail;
+		x->has_allow = 1;
+	}
+	if ((v = ydoc_get(d, node, "internal_networks")) != NULL) {
+		snprintf(kname, sizeof(kname), "%s.internal_networks", name);
+		if ((r = p_addrs(x, v, kname, &x->internal)) != 0)
+			goto fail;
+		x->has_internal = 1;
+	}
+	if ((v = ydoc_get(d, node, "blocklist")) != NULL) {
+		snprintf(kname, sizeof(kname), "%s.blocklist", name);
+		if ((r = p_addrs(x, v, kname, &x->block)) != 0)
+			goto fail;
+		x->has_block = 1;
+	}
+	if ((r = parse_scan(x, node)) != 0 ||
+	    (r = parse_floods(x, node)) != 0 ||
+	    (r = parse_misc(x, node)) != 0 ||
+	    (r = parse_anomaly(x, node)) != 0 ||
+	    (r = parse_inventory(x, node)) != 0)
+		goto fail;
+	if (x->n.scan.block_pairs < x->n.scan.block_hosts ||
+	    x->n.scan.block_pairs < x->n.scan.block_ports) {
+		v = ydoc_get(d, ydoc_get(d, node, "scan"), "block_pairs");
+		r = ydoc_fail(d, v != NULL ? v : node, "setting "
+		    "'%s.scan.block_pairs': %d is less than block_hosts (%d) "
+		    "or block_ports (%d)", name, x->n.scan.block_pairs,
+		    x->n.scan.block_hosts, x->n.scan.block_ports);
+		goto fail;
+	}
+
+	/* Sets stop at max_tracked: a threshold above it is never met. */
+	if (x->n.ping.hosts > x->n.max_tracked ||
+	    x->n.worm.hosts > x->n.max_tracked ||
+	    x->n.worm.payload_hosts > x->n.max_tracked) {
+		const char *sec = x->n.ping.hosts > x->n.max_tracked ?
+		    "ping_sweep" : "worm";
+		const char *k = x->n.ping.hosts > x->n.max_tracked ||
+		    x->n.worm.hosts > x->n.max_tracked ? "hosts" :
+		    "payload_hosts";
+
+		v = ydoc_get(d, ydoc_get(d, node, sec), k);
+		r = ydoc_fail(d, v != NULL ? v : node, "setting "
+		    "'%s.%s.%s': more than max_tracked (%d), so never "
+		    "reached", name, sec, k, x->n.max_tracked);
+		goto fail;
+	}
+
+	/* All valid: move it in. */
+	if (x->has_allow) {
+		net_nd_plist_release(&c->allowlist);
+		x->n.allowlist = x->allow;
+	}
+	if (x->has_internal) {
+		net_nd_plist_release(&c->internal);
+		x->n.internal = x->internal;
+	}
+	if (x->has_block) {
+		net_nd_plist_release(&c->blocklist);
+		x->n.blocklist = x->block;
+	}
+	if (x->has_invnet) {
+		net_nd_plist_release(&c->inventory.networks);
+		x->n.inventory.networks = x->invnet;
+		x->n.inventory.networks_set = 1;
+	}
+	if (x->has_svc) {
+		free(c->inventory.v);
+		x->n.inventory.v = x->svc;
+		x->n.inventory.n = x->nsvc;
+	}
+	*c = x->n;
+	free(x);
+	return 0;
+ fail:
+	net_nd_plist_release(&x->allow);
+	net_nd_plist_release(&x->internal);
+	net_nd_plist_release(&x->block);
+	net_nd_plist_release(&x->invnet);
+	free(x->svc);
+	free(x);
+	return r;
+}
+
+/* ---- the set ---- */
+
+struct net_detect *
+net_detect_new(const struct net_detect_conf *c, net_detect_cb *cb,
+    void *arg)
+{
+	struct net_detect *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->c = c;
+	d->cb = cb;
+	d->arg = arg;
+	if (getrandom(&d->seed, sizeof(d->seed), GRND_NONBLOCK) !=
+	    sizeof(d->seed))
+		d->seed = 0x243f6a8885a308d3ULL ^ (uint64_t)(uintptr_t)d;
+	if (net_nd_scan_new(d) != 0 || net_nd_flood_new(d) != 0 ||
+	    net_nd_worm_new(d) != 0 || net_nd_brute_new(d) != 0 ||
+	    net_nd_misc_new(d) != 0) {
+		net_detect_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+net_detect_free(struct net_detect *d)
+{
+	if (d == NULL)
+		return;
+	net_nd_scan_free(d);
+	net_nd_flood_free(d);
+	net_nd_worm_free(d);
+	net_nd_brute_free(d);
+	net_nd_misc_free(d);
+	free(d);
+}
+
+void
+net_detect_packet(struct net_detect *d, const struct net_pkt *p,
+    const struct net_flow *f, int dir, int is_new)
+{
+	if (p->ts_ns > d->now)
+		d->now = p->ts_ns;
+	net_nd_misc_packet(d, p, f, dir, is_new);
+	if (p->ipver == 0)
+		return;
+	net_nd_flood_packet(d, p, f, dir, is_new);
+	net_nd_scan_packet(d, p, f, dir, is_new);
+}
+
+void
+net_detect_flow_end(struct net_detect *d, const struct net_flow *f)
+{
+	if (f->last_ns > d->now)
+		d->now = f->last_ns;
+	net_nd_scan_flow_end(d, f);
+	net_nd_brute_flow_end(d, f);
+}
+
+void
+net_detect_tick(struct net_detect *d, int64_t now_ns)
+{
+	if (now_ns > d->now)
+		d->now = now_ns;
+	net_nd_scan_tick(d, d->now, 0);
+	net_nd_worm_tick(d, d->now, 0);
+	net_nd_flood_tick(d, d->now, 0);
+	net_nd_brute_tick(d, d->now, 0);
+	net_nd_misc_tick(d, d->now, 0);
+}
+
+void
+net_detect_flush(struct net_detect *d, int64_t now_ns)
+{
+	if (now_ns > d->now)
+		d->now = now_ns;
+	/* Scans before worms: a horizontal scan that is a worm's probing
+	 * is not reported as a scan as well, which scans find out from the
+	 * worm episodes still open. */
+	net_nd_scan_tick(d, d->now, 1);
+	net_nd_worm_tick(d, d->now, 1);
+	net_nd_flood_tick(d, d->now, 1);
+	net_nd_brute_tick(d, d->now, 1);
+	net_nd_misc_tick(d, d->now, 1);
+}
+
+void
+net_detect_stats(const struct net_detect *d, struct net_detect_stats *s)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->detections = d->detections;
+	s->suppressed = d->suppressed;
+	for (i = 0; i < d->ntables; i++) {
+		s->entries += net_nd_table_count(d->tables[i]);
+		s->evicted += net_nd_table_evictions(d->tables[i]);
+	}
+}

@@ -1,0 +1,945 @@
+/*
+ * net-flow.c - the flow table: bidirectional flows keyed by protocol,
+ * addresses, ports and VLAN tags, with Zeek's TCP endpoint states,
+ * history letters and conn_state, idle timeouts and a memory cap.
+ *
+ * Built for one capture thread seeing up to a few hundred thousand
+ * concurrent flows.  Per packet the work is one hash of a 48-byte key,
+ * one chain walk, and moving the flow to the tail of its list; a flow
+ * costs one allocation when it is created and one free when it ends.
+ *
+ * Timeouts: a flow sits in one of six lists by its timeout class (TCP
+ * established, TCP before the handshake, TCP closed, UDP, ICMP, other),
+ * each ordered by last activity.  Within a list every flow has the same
+ * timeout, so the oldest is at the head and expiry only ever looks at
+ * heads: expiring k flows costs O(k), and net_flow_update() expires at
+ * most FLOW_EXPIRE_BUDGET per call so that a burst of idle flows cannot
+ * stall one packet.  The memory cap ends the least recently active flow
+ * of all, which is the oldest of the six heads.  A packet older than the
+ * newest one of its list (captures merged out of order) still goes to
+ * the tail: its flow then ends late, never early, and a lookup ends any
+ * flow found idle past its timeout on its own.
+ *
+ * The end callback runs while the table is being changed: it may read
+ * the flow and its ext slots, but must not call back into the table.
+ *
+ * TCP follows Zeek's analyzer (TCPSessionAdapter::UpdateStateMachine and
+ * update_history, base/protocols/conn/main.zeek conn_state), so that
+ * conn_state and history read as Zeek users expect; what is left out is
+ * written where it would be.  Payload bytes are counted in sequence
+ * space, like Zeek: retransmissions do not count twice.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "net/net-flow.h"
+
+#define FLOW_EXPIRE_BUDGET	64	/* flows ended per update, at most */
+#define FLOW_BUCKETS_MIN	1024
+
+enum flow_class {
+	FC_TCP_EST,
+	FC_TCP_EMB,
+	FC_TCP_CLOSED,
+	FC_UDP,
+	FC_ICMP,
+	FC_OTHER,
+	FC_N
+};
+
+/* The key: the two endpoints in a fixed order (lower address, then
+ * lower port, first) so that both directions find the same flow.  ICMP
+ * echo flows use (identifier, request type) as their ports; other ICMP
+ * messages (type, code). */
+struct flow_key {
+	uint8_t		 lo[16], hi[16];
+	uint16_t	 lo_port, hi_port;
+	uint16_t	 vlan[2];
+	uint8_t		 proto;
+	uint8_t		 family;
+	uint8_t		 echo;
+	uint8_t		 pad[5];
+};
+
+/* Zeek's history bits per side (CheckHistory). */
+#define H_SYN	0x01
+#define H_SYNACK 0x02
+#define H_ACK	0x04
+#define H_DATA	0x08
+#define H_FIN	0x10
+#define H_RST	0x20
+#define H_FINRST 0x40
+#define H_MULTI	0x80
+
+struct flow_side {
+	enum net_tcp_state prev;	/* state before the last change */
+	uint8_t		 hist;		/* H_* letters recorded */
+	int		 seq_init;
+	uint32_t	 last_syn, last_fin, last_rst;
+	uint64_t	 seq_base;	/* first payload byte, unwrapped */
+	uint64_t	 seq_hi;	/* past the last payload byte */
+};
+
+/* What a lookup reads comes first, in the first cache line. */
+struct flow {
+	uint64_t	 hash;
+	struct flow	*hnext;			/* hash chain */
+	struct flow	**hpprev;		/* what points to us */
+	struct flow_key	 key;
+	struct flow	*prev, *next;		/* its class list */
+	struct net_flow	 f;
+	int		 cls;
+	int		 orig_is_lo;		/* the originator is key.lo */
+	size_t		 hlen;			/* strlen(f.history) */
+	struct flow_side side[2];		/* originator, responder */
+};
+
+struct flow_list {
+	struct flow	*head, *tail;		/* oldest, newest */
+};
+
+struct net_flow_table {
+	struct net_flow_conf conf;
+	net_flow_end_cb	*cb;
+	void		*cb_arg;
+	struct flow	**buckets;
+	size_t		 nbuckets;		/* a power of two */
+	size_t		 max_buckets;
+	struct flow_list lists[FC_N];
+	int64_t		 timeout[FC_N];
+	struct net_flow_stats stats;
+	uint64_t	 uid_count;
+};
+
+_Static_assert(sizeof(struct flow_key) == 48, "flow_key has no padding");
+
+void
+net_flow_conf_init(struct net_flow_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_flows = 262144;
+	c->tcp_timeout_ns = 3600LL * 1000000000LL;
+	c->tcp_embryonic_ns = 30LL * 1000000000LL;
+	c->tcp_closed_ns = 5LL * 1000000000LL;
+	c->udp_timeout_ns = 60LL * 1000000000LL;
+	c->icmp_timeout_ns = 30LL * 1000000000LL;
+	c->other_timeout_ns = 60LL * 1000000000LL;
+}
+
+static uint64_t
+key_hash(const struct flow_key *k)
+{
+	uint64_t w[6], h = 0x6a09e667f3bcc908ULL;
+	int i;
+
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < 6; i++)
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL + (h >> 29);
+	return net_mix64(h);
+}
+
+/* Echo-style ICMP pairs: the request type for a request or reply type,
+ * or 0. */
+static int
+icmp_request_type(uint8_t proto, uint8_t type, int *is_reply)
+{
+	*is_reply = 0;
+	if (proto == NET_P_ICMP) {
+		switch (type) {
+		case 8: case 13: case 15: case 17:
+			return type;
+		case 0:
+			*is_reply = 1;
+			return 8;
+		case 14: case 16: case 18:
+			*is_reply = 1;
+			return type - 1;
+		}
+	} else if (proto == NET_P_ICMP6) {
+		if (type == 128)
+			return 128;
+		if (type == 129) {
+			*is_reply = 1;
+			return 128;
+		}
+	}
+	return 0;
+}
+
+static int
+addr_port_cmp(const struct net_addr *a, uint16_t ap, const struct net_addr *b,
+    uint16_t bp)
+{
+	int c = memcmp(a->a, b->a, 16);
+
+	if (c != 0)
+		return c;
+	return (int)ap - (int)bp;
+}
+
+/* Builds p's key; *src_is_lo says on which side p's source is. */
+static void
+make_key(const struct net_pkt *p, struct flow_key *k, int *src_is_lo)
+{
+	uint16_t sp = 0, dp = 0;
+	int reply, req;
+
+	memset(k, 0, sizeof(*k));
+	k->proto = p->proto;
+	k->family = p->src.family;
+	if (p->nvlan > 0)
+		k->vlan[0] = p->vlan[0];
+	if (p->nvlan > 1)
+		k->vlan[1] = p->vlan[1];
+	if (p->proto == NET_P_TCP || p->proto == NET_P_UDP) {
+		sp = p->sport;
+		dp = p->dport;
+	} else if (p->proto == NET_P_ICMP || p->proto == NET_P_ICMP6) {
+		req = icmp_request_type(p->proto, p->icmp_type, &reply);
+		if (req != 0) {
+			k->echo = 1;
+			k->lo_port = (uint16_t)(p->l4[4] << 8 | p->l4[5]);
+			k->hi_port = (uint16_t)req;
+		} else {
+			sp = p->icmp_type;
+			dp = p->icmp_code;
+		}
+	}
+	if (addr_port_cmp(&p->src, sp, &p->dst, dp) <= 0) {
+		*src_is_lo = 1;
+		memcpy(k->lo, p->src.a, 16);
+		memcpy(k->hi, p->dst.a, 16);
+		if (!k->echo) {
+			k->lo_port = sp;
+			k->hi_port = dp;
+		}
+	} else {
+		*src_is_lo = 0;
+		memcpy(k->lo, p->dst.a, 16);
+		memcpy(k->hi, p->src.a, 16);
+		if (!k->echo) {
+			k->lo_port = dp;
+			k->hi_port = sp;
+		}
+	}
+}
+
+static int
+flow_class(const struct flow *e)
+{
+	const struct net_flow *f = &e->f;
+
+	switch (f->proto) {
+	case NET_P_TCP:
+		if (f->ended)
+			return FC_TCP_CLOSED;
+		/* Both sides heard from: a connection, even one picked
+		 * up midstream.  One side only (a SYN, a scan's bare ACK
+		 * or FIN, backscatter SYN-ACKs) waits no longer than a
+		 * handshake would. */
+		if (f->established || (f->orig_pkts > 0 && f->resp_pkts > 0))
+			return FC_TCP_EST;
+		return FC_TCP_EMB;
+	case NET_P_UDP:
+		return FC_UDP;
+	case NET_P_ICMP:
+	case NET_P_ICMP6:
+		return FC_ICMP;
+	default:
+		return FC_OTHER;
+	}
+}
+
+static void
+list_unlink(struct net_flow_table *t, struct flow *e)
+{
+	struct flow_list *l = &t->lists[e->cls];
+
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		l->head = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	else
+		l->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void
+list_append(struct net_flow_table *t, struct flow *e)
+{
+	struct flow_list *l = &t->lists[e->cls];
+
+	e->next = NULL;
+	e->prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->next = e;
+	else
+		l->head = e;
+	l->tail = e;
+}
+
+static void
+hash_link(struct flow **bucket, struct flow *e)
+{
+	e->hnext = *bucket;
+	if (e->hnext != NULL)
+		e->hnext->hpprev = &e->hnext;
+	e->hpprev = bucket;
+	*bucket = e;
+}
+
+static void
+hash_unlink(struct flow *e)
+{
+	*e->hpprev = e->hnext;
+	if (e->hnext != NULL)
+		e->hnext->hpprev = e->hpprev;
+	e->hnext = NULL;
+	e->hpprev = NULL;
+}
+
+/* Doubles the bucket array when flows outnumber buckets; stays as it is
+ * when out of memory (chains get longer, nothing breaks). */
+static void
+hash_grow(struct net_flow_table *t)
+{
+	struct flow **nb, *e, *next;
+	size_t n = t->nbuckets * 2, i;
+
+	if (t->nbuckets >= t->max_buckets ||
+	    (nb = calloc(n, sizeof(*nb))) == NULL)
+		return;
+	for (i = 0; i < t->nbuckets; i++) {
+		for (e = t->buckets[i]; e != NULL; e = next) {
+			next = e->hnext;
+			hash_link(&nb[e->hash & (n - 1)], e);
+		}
+	}
+	free(t->buckets);
+	t->buckets = nb;
+	t->nbuckets = n;
+}
+
+/* Ends e: out of the table, reported, then its ext slots and itself
+ * freed. */
+static void
+flow_end(struct net_flow_table *t, struct flow *e, enum net_flow_end why)
+{
+	int i;
+
+	hash_unlink(e);
+	list_unlink(t, e);
+	t->stats.ended++;
+	t->stats.active--;
+	if (why == NET_FLOW_END_EVICTED)
+		t->stats.evicted++;
+	if (t->cb != NULL)
+		t->cb(t->cb_arg, &e->f, why);
+	for (i = 0; i < NET_FLOW_NEXT; i++) {
+		if (e->f.ext[i] != NULL && e->f.ext_free[i] != NULL)
+			e->f.ext_free[i](e->f.ext[i]);
+	}
+	free(e);
+}
+
+static int
+idle_past(const struct net_flow_table *t, const struct flow *e, int64_t now)
+{
+	return now - e->f.last_ns > t->timeout[e->cls];
+}
+
+/* Ends up to budget flows idle at now (budget < 0: no limit). */
+static void
+expire(struct net_flow_table *t, int64_t now, long budget)
+{
+	int c;
+
+	for (c = 0; c < FC_N; c++) {
+		struct flow_list *l = &t->lists[c];
+
+		while (l->head != NULL && idle_past(t, l->head, now)) {
+			if (budget == 0)
+				return;
+			if (budget > 0)
+				budget--;
+			flow_end(t, l->head, NET_FLOW_END_TIMEOUT);
+		}
+	}
+}
+
+void
+net_flow_expire(struct net_flow_table *t, int64_t now_ns)
+{
+	expire(t, now_ns, -1);
+}
+
+/* The least recently active flow of all: the oldest head. */
+static struct flow *
+oldest(struct net_flow_table *t)
+{
+	struct flow *best = NULL;
+	int c;
+
+	for (c = 0; c < FC_N; c++) {
+		struct flow *h = t->lists[c].head;
+
+		if (h != NULL && (best == NULL ||
+		    h->f.last_ns < best->f.last_ns))
+			best = h;
+	}
+	return best;
+}
+
+struct net_flow_table *
+net_flow_table_new(const struct net_flow_conf *c, net_flow_end_cb *cb,
+    void *arg)
+{
+	struct net_flow_table *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	if (c != NULL)
+		t->conf = *c;
+	else
+		net_flow_conf_init(&t->conf);
+	if (t->conf.max_flows == 0)
+		t->conf.max_flows = 1;
+	t->cb = cb;
+	t->cb_arg = arg;
+	t->max_buckets = FLOW_BUCKETS_MIN;
+	while (t->max_buckets < t->conf.max_flows &&
+	    t->max_buckets < ((size_t)1 << 30))
+		t->max_buckets *= 2;
+	t->nbuckets = FLOW_BUCKETS_MIN;
+	if ((t->buckets = calloc(t->nbuckets, sizeof(*t->buckets))) == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->timeout[FC_TCP_EST] = t->conf.tcp_timeout_ns;
+	t->timeout[FC_TCP_EMB] = t->conf.tcp_embryonic_ns;
+	t->timeout[FC_TCP_CLOSED] = t->conf.tcp_closed_ns;
+	t->timeout[FC_UDP] = t->conf.udp_timeout_ns;
+	t->timeout[FC_ICMP] = t->conf.icmp_timeout_ns;
+	t->timeout[FC_OTHER] = t->conf.other_timeout_ns;
+	return t;
+}
+
+void
+net_flow_table_free(struct net_flow_table *t)
+{
+	struct flow *e;
+
+	if (t == NULL)
+		return;
+	while ((e = oldest(t)) != NULL)
+		flow_end(t, e, NET_FLOW_END_FLUSH);
+	free(t->buckets);
+	free(t);
+}
+
+void
+net_flow_stats(const struct net_flow_table *t, struct net_flow_stats *s)
+{
+	*s = t->stats;
+}
+
+/* "C" and 17 base62 digits of a 128-bit value made from the table's
+ * counter (and the configured seed): unique within a table, the same
+ * sequence in every run with the same seed. */
+static void
+make_uid(struct net_flow_table *t, char *uid)
+{
+	static const char b62[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	uint64_t h1, h2;
+	int i;
+
+	t->uid_count++;
+	h1 = net_mix64(t->uid_count ^ net_mix64(t->conf.uid_seed ^
+	    0x243f6a8885a308d3ULL));
+	h2 = net_mix64(h1 ^ 0x13198a2e03707344ULL);
+	uid[0] = 'C';
+	for (i = 1; i <= 9; i++) {
+		uid[i] = b62[h1 % 62];
+		h1 /= 62;
+	}
+	for (; i <= 17; i++) {
+		uid[i] = b62[h2 % 62];
+		h2 /= 62;
+	}
+	uid[18] = '\0';
+}
+
+static void
+hist_add(struct flow *e, char c)
+{
+	if (e->hlen + 1 < sizeof(e->f.history)) {
+		e->f.history[e->hlen++] = c;
+		e->f.history[e->hlen] = '\0';
+	}
+}
+
+/* Records letter c (upper case) once per direction: Zeek's
+ * CheckHistory().  Returns whether it was new. */
+static int
+hist_check(struct flow *e, int dir, uint8_t bit, char c)
+{
+	struct flow_side *s = &e->side[dir];
+
+	if (s->hist & bit)
+		return 0;
+	s->hist |= bit;
+	hist_add(e, dir == 0 ? c : (char)(c - 'A' + 'a'));
+	return 1;
+}
+
+/* Zeek's update_history(): one letter per kind and direction, except
+ * that S, H, F and R come again for a packet with a new sequence
+ * number (a new attempt rather than a retransmission). */
+static void
+tcp_history(struct flow *e, int dir, uint8_t fl, uint32_t seq, uint32_t len)
+{
+	struct flow_side *s = &e->side[dir];
+	int syn = (fl & NET_TH_SYN) != 0, fin = (fl & NET_TH_FIN) != 0;
+	int rst = (fl & NET_TH_RST) != 0;
+	char c;
+
+	if (syn + fin + rst > 1) {
+		if (fin && rst)
+			hist_check(e, dir, H_FINRST, 'I');
+		else
+			hist_check(e, dir, H_MULTI, 'Q');
+	} else if (syn) {
+		uint8_t bit = (fl & NET_TH_ACK) ? H_SYNACK : H_SYN;
+
+		c = (fl & NET_TH_ACK) ? 'H' : 'S';
+		if (!hist_check(e, dir, bit, c) && seq != s->last_syn)
+			hist_add(e, dir == 0 ? c : (char)(c - 'A' + 'a'));
+		s->last_syn = seq;
+	} else if (fin) {
+		/* A FIN's sequence number is that of the end of its
+		 * data. */
+		if (!hist_check(e, dir, H_FIN, 'F') && seq + len != s->last_fin)
+			hist_add(e, dir == 0 ? 'F' : 'f');
+		s->last_fin = seq + len;
+	} else if (rst) {
+		if (!hist_check(e, dir, H_RST, 'R') && seq != s->last_rst)
+			hist_add(e, dir == 0 ? 'R' : 'r');
+		s->last_rst = seq;
+	} else if (len > 0)
+		hist_check(e, dir, H_DATA, 'D');
+	else if (fl & NET_TH_ACK)
+		hist_check(e, dir, H_ACK, 'A');
+}
+
+static void
+set_state(struct flow *e, int dir, enum net_tcp_state st)
+{
+	enum net_tcp_state *cur = dir == 0 ? &e->f.orig_state :
+	    &e->f.resp_state;
+
+	if (*cur != st) {
+		e->side[dir].prev = *cur;
+		*cur = st;
+	}
+}
+
+/* Zeek's endpoint state machine (UpdateStateMachine), without what only
+ * weird.log sees and without the SYN/SYN-ACK role reversal (the
+ * originator is decided when the flow is created). */
+static void
+tcp_state(struct flow *e, int dir, uint8_t fl, uint32_t len)
+{
+	struct net_flow *f = &e->f;
+	enum net_tcp_state es = dir == 0 ? f->orig_state : f->resp_state;
+	enum net_tcp_state ps = dir == 0 ? f->resp_state : f->orig_state;
+	int syn = (fl & NET_TH_SYN) != 0, ack = (fl & NET_TH_ACK) != 0;
+	int fin = (fl & NET_TH_FIN) != 0, rst = (fl & NET_TH_RST) != 0;
+	int peer = !dir;
+
+	switch (es) {
+	case NET_TCP_NONE:
+		if (syn) {
+			if (dir == 0)
+				set_state(e, dir, ack ? NET_TCP_SYN_ACK :
+				    NET_TCP_SYN_SENT);
+			else {
+				if (ps == NET_TCP_SYN_SENT) {
+					set_state(e, peer,
+					    NET_TCP_ESTABLISHED);
+					f->established = 1;
+				}
+				set_state(e, dir, NET_TCP_ESTABLISHED);
+			}
+		}
+		if (fin)
+			set_state(e, dir, NET_TCP_FIN);
+		if (rst)
+			set_state(e, dir, NET_TCP_RST);
+		if ((dir == 0 ? f->orig_state : f->resp_state) ==
+		    NET_TCP_NONE) {
+			/* Some stacks ACK a SYN before answering it: that
+			 * does not make the connection partial. */
+			if (!(dir == 1 && len == 0 &&
+			    f->orig_state == NET_TCP_SYN_SENT))
+				set_state(e, dir, NET_TCP_PARTIAL);
+		}
+		break;
+	case NET_TCP_SYN_SENT:
+	case NET_TCP_SYN_ACK:
+		if (fin)
+			set_state(e, dir, NET_TCP_FIN);
+		if (rst)
+			set_state(e, dir, NET_TCP_RST);
+		break;
+	case NET_TCP_PARTIAL:
+	case NET_TCP_ESTABLISHED:
+		if (syn && es == NET_TCP_PARTIAL && ps == NET_TCP_NONE && !ack)
+			set_state(e, dir, NET_TCP_SYN_SENT);
+		if (fin && !rst) {
+			set_state(e, dir, NET_TCP_FIN);
+			/* The peer's FIN then RST was a normal close. */
+			if (ps == NET_TCP_RST &&
+			    e->side[peer].prev == NET_TCP_FIN)
+				set_state(e, peer, NET_TCP_FIN);
+		}
+		if (rst)
+			set_state(e, dir, NET_TCP_RST);
+		break;
+	case NET_TCP_FIN:
+		if (rst)
+			set_state(e, dir, NET_TCP_RST);
+		break;
+	case NET_TCP_RST:
+		break;
+	}
+	if (f->orig_state == NET_TCP_RST || f->resp_state == NET_TCP_RST ||
+	    (f->orig_state == NET_TCP_FIN && f->resp_state == NET_TCP_FIN))
+		f->ended = 1;
+}
+
+/* Payload bytes in sequence space: the highest byte seen minus the
+ * first, so that retransmissions count once (Zeek's Endpoint::Size).
+ * Only segments with payload move the mark. */
+static uint64_t
+tcp_bytes(struct flow_side *s, uint32_t seq, int syn, uint32_t len)
+{
+	uint32_t start = seq + (syn ? 1 : 0), end = start + len;
+	int32_t d;
+
+	if (!s->seq_init) {
+		s->seq_init = 1;
+		s->seq_base = s->seq_hi = start;
+	}
+	if (len > 0) {
+		d = (int32_t)(end - (uint32_t)s->seq_hi);
+		if (d > 0)
+			s->seq_hi += (uint64_t)d;
+	}
+	return s->seq_hi - s->seq_base;
+}
+
+static void
+count(struct flow *e, const struct net_pkt *p, int dir)
+{
+	struct net_flow *f = &e->f;
+	uint64_t ipb = p->ip_len != 0 ? p->ip_len : p->l3len;
+
+	if (p->ts_ns > f->last_ns)
+		f->last_ns = p->ts_ns;
+	if (dir == 0) {
+		f->orig_pkts++;
+		f->orig_ip_bytes += ipb;
+	} else {
+		f->resp_pkts++;
+		f->resp_ip_bytes += ipb;
+	}
+	switch (p->proto) {
+	case NET_P_TCP: {
+		uint64_t n;
+
+		if (dir == 0)
+			f->orig_flags |= p->tcp_flags;
+		else
+			f->resp_flags |= p->tcp_flags;
+		tcp_history(e, dir, p->tcp_flags, p->tcp_seq, p->plen_wire);
+		tcp_state(e, dir, p->tcp_flags, p->plen_wire);
+		n = tcp_bytes(&e->side[dir], p->tcp_seq,
+		    (p->tcp_flags & NET_TH_SYN) != 0, p->plen_wire);
+		if (dir == 0)
+			f->orig_bytes = n;
+		else
+			f->resp_bytes = n;
+		break;
+	}
+	case NET_P_UDP:
+		hist_check(e, dir, H_DATA, 'D');
+		/* FALLTHROUGH */
+	default:
+		if (dir == 0)
+			f->orig_bytes += p->plen_wire;
+		else
+			f->resp_bytes += p->plen_wire;
+		break;
+	}
+}
+
+/* A new flow for p, the cap made room for first.  *dir is p's
+ * direction in it. */
+static struct flow *
+flow_new(struct net_flow_table *t, const struct net_pkt *p,
+    const struct flow_key *k, uint64_t h, int src_is_lo, int *dir)
+{
+	struct flow *e, *old;
+	struct net_flow *f;
+	int flip = 0, reply = 0, req = 0;
+
+	while (t->stats.active >= t->conf.max_flows &&
+	    (old = oldest(t)) != NULL)
+		flow_end(t, old, NET_FLOW_END_EVICTED);
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	f = &e->f;
+	e->key = *k;
+	e->hash = h;
+	f->proto = p->proto;
+	f->vlan = p->nvlan > 0 ? p->vlan[p->nvlan - 1] : 0;
+	f->first_ns = f->last_ns = p->ts_ns;
+
+	/* A SYN-ACK seen first answers a SYN we missed: its sender is
+	 * the responder (Zeek marks the flip with '^').  So is the
+	 * sender of an echo reply. */
+	if (p->proto == NET_P_TCP &&
+	    (p->tcp_flags & (NET_TH_SYN | NET_TH_ACK)) ==
+	    (NET_TH_SYN | NET_TH_ACK))
+		flip = 1;
+	else if (p->proto == NET_P_ICMP || p->proto == NET_P_ICMP6) {
+		req = icmp_request_type(p->proto, p->icmp_type, &reply);
+		flip = reply;
+	}
+	if (!flip) {
+		f->orig_h = p->src;
+		f->resp_h = p->dst;
+		f->orig_p = p->sport;
+		f->resp_p = p->dport;
+		e->orig_is_lo = src_is_lo;
+	} else {
+		f->orig_h = p->dst;
+		f->resp_h = p->src;
+		f->orig_p = p->dport;
+		f->resp_p = p->sport;
+		e->orig_is_lo = !src_is_lo;
+		if (p->proto == NET_P_TCP)
+			hist_add(e, '^');
+	}
+	if (p->proto == NET_P_ICMP || p->proto == NET_P_ICMP6) {
+		f->orig_p = req != 0 ? (uint16_t)req : p->icmp_type;
+		f->resp_p = p->icmp_code;
+	}
+	make_uid(t, f->uid);
+	e->cls = flow_class(e);
+	hash_link(&t->buckets[h & (t->nbuckets - 1)], e);
+	list_append(t, e);
+	t->stats.created++;
+	t->stats.active++;
+	if (t->stats.active > t->stats.peak)
+		t->stats.peak = t->stats.active;
+	if (t->stats.active > t->nbuckets)
+		hash_grow(t);
+	*dir = flip;
+	return e;
+}
+
+struct net_flow *
+net_flow_update(struct net_flow_table *t, const struct net_pkt *p, int *dir,
+    int *is_new)
+{
+	struct flow_key k;
+	struct flow *e;
+	uint64_t h;
+	int src_is_lo, d, cls;
+
+	*dir = 0;
+	if (is_new != NULL)
+		*is_new = 0;
+	if (p->ipver == 0 || p->frag_off != 0)
+		return NULL;
+	if ((p->proto == NET_P_TCP || p->proto == NET_P_UDP ||
+	    p->proto == NET_P_ICMP || p->proto == NET_P_ICMP6) &&
+	    p->l4 == NULL)
+		return NULL;		/* no ports to key it by */
+
+	expire(t, p->ts_ns, FLOW_EXPIRE_BUDGET);
+
+	make_key(p, &k, &src_is_lo);
+	h = key_hash(&k);
+	for (e = t->buckets[h & (t->nbuckets - 1)]; e != NULL; e = e->hnext)
+		if (e->hash == h && memcmp(&e->key, &k, sizeof(k)) == 0)
+			break;
+	if (e != NULL) {
+		d = src_is_lo == e->orig_is_lo ? 0 : 1;
+		if (idle_past(t, e, p->ts_ns))
+			flow_end(t, e, NET_FLOW_END_TIMEOUT);
+		else if (p->proto == NET_P_TCP && e->f.ended &&
+		    (p->tcp_flags & (NET_TH_SYN | NET_TH_ACK | NET_TH_RST)) ==
+		    NET_TH_SYN && e->side[d].last_syn != p->tcp_seq)
+			/* A new SYN after the close: the ports are reused
+			 * for a new connection, and the old one is over
+			 * (its closed timeout cut short). */
+			flow_end(t, e, NET_FLOW_END_TIMEOUT);
+		else
+			goto found;
+	}
+	if ((e = flow_new(t, p, &k, h, src_is_lo, &d)) == NULL)
+		return NULL;
+	if (is_new != NULL)
+		*is_new = 1;
+found:
+	count(e, p, d);
+	cls = flow_class(e);
+	list_unlink(t, e);
+	e->cls = cls;
+	list_append(t, e);
+	*dir = d;
+	return &e->f;
+}
+
+/* Zeek's RSTOS0 test: the history matches ^?S[^HAFGIQ]*R. */
+static int
+rstos0_history(const char *h)
+{
+	if (*h == '^')
+		h++;
+	if (*h++ != 'S')
+		return 0;
+	for (; *h != '\0'; h++) {
+		if (*h == 'R')
+			return 1;
+		if (strchr("HAFGIQ", *h) != NULL)
+			return 0;
+	}
+	return 0;
+}
+
+const char *
+net_flow_conn_state(const struct net_flow *f)
+{
+	enum net_tcp_state os = f->orig_state, rs = f->resp_state;
+	int o_inactive = os == NET_TCP_NONE || os == NET_TCP_PARTIAL;
+	int r_inactive = rs == NET_TCP_NONE || rs == NET_TCP_PARTIAL;
+
+	if (f->proto == NET_P_UDP) {
+		if (f->orig_pkts > 0)
+			return f->resp_pkts > 0 ? "SF" : "S0";
+		return f->resp_pkts > 0 ? "SHR" : "OTH";
+	}
+	if (f->proto != NET_P_TCP)
+		return "OTH";
+	if (rs == NET_TCP_RST) {
+		if (os == NET_TCP_SYN_SENT || os == NET_TCP_SYN_ACK ||
+		    (os == NET_TCP_RST && f->orig_bytes == 0 &&
+		    f->resp_bytes == 0))
+			return "REJ";
+		return o_inactive ? "RSTRH" : "RSTR";
+	}
+	if (os == NET_TCP_RST) {
+		if (r_inactive)
+			return rstos0_history(f->history) ? "RSTOS0" : "OTH";
+		return "RSTO";
+	}
+	if (rs == NET_TCP_FIN && os == NET_TCP_FIN)
+		return "SF";
+	if (os == NET_TCP_FIN)
+		return r_inactive ? "SH" : "S2";
+	if (rs == NET_TCP_FIN)
+		return o_inactive ? "SHR" : "S3";
+	if (os == NET_TCP_SYN_SENT && rs == NET_TCP_NONE)
+		return "S0";
+	if (os == NET_TCP_ESTABLISHED && rs == NET_TCP_ESTABLISHED)
+		return "S1";
+	return "OTH";
+}
+
+static const char *
+proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case NET_P_TCP:
+		return "tcp";
+	case NET_P_UDP:
+		return "udp";
+	case NET_P_ICMP:
+	case NET_P_ICMP6:
+		return "icmp";
+	default:
+		return "unknown_transport";
+	}
+}
+
+/* Whole microseconds (Zeek's resolution), rounded down. */
+static int64_t
+usecs(int64_t ns)
+{
+	return ns / 1000 - (ns < 0 && ns % 1000 != 0);
+}
+
+static int
+set_new(json_t *o, const char *k, json_t *v)
+{
+	return v == NULL || json_object_set_new(o, k, v) != 0 ? -1 : 0;
+}
+
+char *
+net_flow_conn_json(const struct net_flow *f)
+{
+	char oh[64], rh[64], *s;
+	json_t *o;
+	double dur;
+	int r = 0;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	net_addr_str(&f->orig_h, oh, sizeof(oh));
+	net_addr_str(&f->resp_h, rh, sizeof(rh));
+	/* Seconds as floats, like Zeek; the difference is taken in whole
+	 * microseconds first so that it carries no rounding noise. */
+	dur = (double)(usecs(f->last_ns) - usecs(f->first_ns)) / 1e6;
+	r |= set_new(o, "ts", json_real((double)usecs(f->first_ns) / 1e6));
+	r |= set_new(o, "uid", json_string(f->uid));
+	r |= set_new(o, "id.orig_h", json_string(oh));
+	r |= set_new(o, "id.orig_p", json_integer(f->orig_p));
+	r |= set_new(o, "id.resp_h", json_string(rh));
+	r |= set_new(o, "id.resp_p", json_integer(f->resp_p));
+	r |= set_new(o, "proto", json_string(proto_name(f->proto)));
+	/* Zeek sets duration and the byte counts only for a flow that
+	 * lasted (set_conn() in base/protocols/conn/main.zeek). */
+	if (dur > 0) {
+		r |= set_new(o, "duration", json_real(dur));
+		r |= set_new(o, "orig_bytes",
+		    json_integer((json_int_t)f->orig_bytes));
+		r |= set_new(o, "resp_bytes",
+		    json_integer((json_int_t)f->resp_bytes));
+	}
+	r |= set_new(o, "conn_state", json_string(net_flow_conn_state(f)));
+	r |= set_new(o, "missed_bytes", json_integer(0));
+	if (f->history[0] != '\0')
+		r |= set_new(o, "history", json_string(f->history));
+	r |= set_new(o, "orig_pkts", json_integer((json_int_t)f->orig_pkts));
+	r |= set_new(o, "orig_ip_bytes",
+	    json_integer((json_int_t)f->orig_ip_bytes));
+	r |= set_new(o, "resp_pkts", json_integer((json_int_t)f->resp_pkts));
+	r |= set_new(o, "resp_ip_bytes",
+	    json_integer((json_int_t)f->resp_ip_bytes));
+	r |= set_new(o, "ip_proto", json_integer(f->proto));
+	if (f->vlan != 0)
+		r |= set_new(o, "vlan", json_integer(f->vlan));
+	s = r == 0 ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(16)) : NULL;
+	json_decref(o);
+	return s;
+}

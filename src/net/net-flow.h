@@ -1,0 +1,128 @@
+/*
+ * net-flow.h - bidirectional flows: a table keyed by the 5-tuple (either
+ * direction), TCP state, timeouts and a memory cap, and the record of
+ * each flow as Zeek's conn.log has it.
+ */
+#ifndef MAMORI_NET_FLOW_H
+#define MAMORI_NET_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/net.h"
+
+/* Extension slots other modules keep per flow (each freed with its
+ * free function when the flow ends). */
+#define NET_FLOW_EXT_STREAM	0	/* TCP reassembly (signatures) */
+#define NET_FLOW_EXT_SIG	1	/* signature flowbits/state */
+#define NET_FLOW_EXT_DETECT	2	/* detectors */
+#define NET_FLOW_NEXT		4
+
+/* TCP state of one side (Zeek's conn_state is derived from both). */
+enum net_tcp_state {
+	NET_TCP_NONE = 0,	/* nothing seen from this side */
+	NET_TCP_SYN_SENT,	/* SYN seen */
+	NET_TCP_SYN_ACK,	/* SYN+ACK seen */
+	NET_TCP_ESTABLISHED,	/* ACK after the handshake, or data */
+	NET_TCP_FIN,		/* FIN seen */
+	NET_TCP_RST,		/* RST seen */
+	NET_TCP_PARTIAL,	/* started mid-connection (no SYN seen) */
+};
+
+struct net_flow {
+	/* The originator is the side that sent the first packet seen
+	 * (for TCP, the SYN's sender when the SYN is seen). */
+	struct net_addr	 orig_h, resp_h;
+	uint16_t	 orig_p, resp_p;	/* ICMP: type and code */
+	uint8_t		 proto;
+	uint16_t	 vlan;
+	char		 uid[20];	/* "C" + 17 base62 chars, like Zeek */
+	int64_t		 first_ns, last_ns;
+	uint64_t	 orig_pkts, resp_pkts;
+	uint64_t	 orig_bytes, resp_bytes;	/* payload bytes (Zeek) */
+	uint64_t	 orig_ip_bytes, resp_ip_bytes;
+	enum net_tcp_state orig_state, resp_state;
+	uint8_t		 orig_flags, resp_flags;	/* TCP flags seen, OR'd */
+	char		 history[24];	/* Zeek history letters, bounded */
+	int		 established;	/* TCP handshake completed */
+	int		 ended;		/* both FIN, or RST */
+	void		*ext[NET_FLOW_NEXT];
+	void		(*ext_free[NET_FLOW_NEXT])(void *);
+};
+
+struct net_flow_conf {
+	size_t		 max_flows;	/* memory cap; default 262144 */
+	int64_t		 tcp_timeout_ns;	/* established idle; 1 h */
+	int64_t		 tcp_embryonic_ns;	/* before the handshake; 30 s */
+	int64_t		 tcp_closed_ns;	/* after FIN/RST; 5 s */
+	int64_t		 udp_timeout_ns;	/* 60 s */
+	int64_t		 icmp_timeout_ns;	/* 30 s */
+	int64_t		 other_timeout_ns;	/* 60 s */
+	uint64_t	 uid_seed;	/* mixed into every uid; 0 by default.
+					   The same seed gives the same uids
+					   in the same order (tests); a
+					   sensor sets a random one so runs
+					   do not repeat uids. */
+};
+
+/* Fills c with the defaults above. */
+void net_flow_conf_init(struct net_flow_conf *c);
+
+/* Why a flow ended. */
+enum net_flow_end {
+	NET_FLOW_END_TIMEOUT,	/* idle past its timeout */
+	NET_FLOW_END_EVICTED,	/* pushed out by the memory cap */
+	NET_FLOW_END_FLUSH,	/* the capture ended */
+};
+
+struct net_flow_stats {
+	uint64_t	 created;
+	uint64_t	 ended;
+	uint64_t	 evicted;	/* by the cap, oldest first */
+	uint64_t	 active;
+	uint64_t	 peak;
+};
+
+/* Called for each flow that ends, before its ext slots are freed. */
+typedef void net_flow_end_cb(void *arg, const struct net_flow *f,
+    enum net_flow_end why);
+
+struct net_flow_table;
+
+/* A new table (NULL when out of memory); c copied. */
+struct net_flow_table *net_flow_table_new(const struct net_flow_conf *c,
+    net_flow_end_cb *cb, void *arg);
+/* Ends every flow (NET_FLOW_END_FLUSH) and frees the table. */
+void net_flow_table_free(struct net_flow_table *t);
+
+/*
+ * The flow of packet p (IPv4/IPv6 with TCP, UDP, ICMP or another
+ * protocol; NULL for non-IP packets, fragments after the first, or when
+ * out of memory), created if new; its counters and TCP state are
+ * updated.  *dir is 0 when p goes from originator to responder, 1 the
+ * other way; *is_new (may be NULL) says whether p created it.  Also ends
+ * flows that timed out before p's time (at most a bounded number per
+ * call, so the cost stays flat).
+ */
+struct net_flow *net_flow_update(struct net_flow_table *t,
+    const struct net_pkt *p, int *dir, int *is_new);
+
+/* Ends the flows idle past their timeout at now_ns. */
+void net_flow_expire(struct net_flow_table *t, int64_t now_ns);
+
+void net_flow_stats(const struct net_flow_table *t, struct net_flow_stats *s);
+
+/* Zeek's conn_state for f: S0, S1, SF, REJ, S2, S3, RSTO, RSTR, RSTOS0,
+ * RSTRH, SH, SHR, OTH. */
+const char *net_flow_conn_state(const struct net_flow *f);
+
+/*
+ * f as one line of JSON with Zeek conn.log's fields (ts, uid, id.orig_h,
+ * id.orig_p, id.resp_h, id.resp_p, proto, duration, orig_bytes,
+ * resp_bytes, conn_state, history, orig_pkts, resp_pkts,
+ * orig_ip_bytes, resp_ip_bytes), no newline.  Returns a new string
+ * (caller frees) or NULL when out of memory.
+ */
+char *net_flow_conn_json(const struct net_flow *f);
+
+#endif

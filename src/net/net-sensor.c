@@ -1,0 +1,412 @@
+/*
+ * net-sensor.c - the sensor's engine (see net-sensor.h): decode, flows,
+ * detectors, signatures; capture files and live interfaces through
+ * libpcap.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <pcap/pcap.h>
+
+#include "core/error.h"
+#include "net/net-detect.h"
+#include "net/net-flow.h"
+#include "net/net-sensor.h"
+#include "net/net-sig.h"
+#include "net/net.h"
+
+#define NS_PER_SEC	1000000000LL
+#define SNAPLEN		65535
+#define TICK_NS		NS_PER_SEC
+
+struct net_sensor {
+	struct net_flow_table *flows;
+	struct net_detect *detect;
+	struct net_sig_ctx *sig;
+	const struct net_sigset *sigs;
+	net_sensor_event_cb *cb;
+	void		*arg;
+	FILE		*conn_log;
+	int64_t		 last_tick_ns;
+	int64_t		 now_ns;
+	struct net_sensor_stats st;
+};
+
+static const char *
+proto_name(uint8_t p)
+{
+	switch (p) {
+	case NET_P_TCP:		return "tcp";
+	case NET_P_UDP:		return "udp";
+	case NET_P_ICMP:	return "icmp";
+	case NET_P_ICMP6:	return "icmp6";
+	case 0:			return "-";
+	default:		return "ip";
+	}
+}
+
+/* A word for the event line: no spaces or controls, "-" when empty. */
+static void
+word(char *dst, size_t len, const char *s)
+{
+	size_t i = 0;
+
+	if (s == NULL || *s == '\0')
+		s = "-";
+	for (; *s != '\0' && i + 1 < len; s++)
+		dst[i++] = (unsigned char)*s <= ' ' || *s == 0x7f ? '_' : *s;
+	dst[i] = '\0';
+}
+
+size_t
+net_sensor_format(const struct net_detection *d, char *buf, size_t len)
+{
+	char kind[32], type[64], shape[32], src[64], dst[64], text[512];
+	size_t i, off;
+	int n;
+
+	word(kind, sizeof(kind), d->kind);
+	word(type, sizeof(type), d->type);
+	word(shape, sizeof(shape), d->shape);
+	net_addr_str(&d->src, src, sizeof(src));
+	/* The summary, on one line. */
+	for (i = 0; d->text[i] != '\0' && i + 1 < sizeof(text); i++)
+		text[i] = (unsigned char)d->text[i] < ' ' ? ' ' : d->text[i];
+	text[i] = '\0';
+	n = snprintf(buf, len, "%s %s %s src=%s sport=%u", kind, type, shape,
+	    src, (unsigned)d->sport);
+	off = n < 0 ? 0 : (size_t)n;
+	if (d->dst.family != 0 && off < len) {
+		net_addr_str(&d->dst, dst, sizeof(dst));
+		n = snprintf(buf + off, len - off, " dst=%s dport=%u", dst,
+		    (unsigned)d->dport);
+		off += n < 0 ? 0 : (size_t)n;
+	}
+	if (off < len) {
+		n = snprintf(buf + off, len - off, " proto=%s count=%" PRIu64
+		    " targets=%u ports=%u rate=%.1f sid=%u: %s",
+		    proto_name(d->proto), d->count, d->targets, d->ports,
+		    d->rate, d->sid, text);
+		off += n < 0 ? 0 : (size_t)n;
+	}
+	return off < len ? off : len > 0 ? len - 1 : 0;
+}
+
+size_t
+net_sensor_line(const struct net_detection *d, const char *msg, size_t len,
+    const char *host, char *buf, size_t buflen)
+{
+	char stamp[32];
+	struct tm tm;
+	time_t sec = (time_t)(d->ts_ns / NS_PER_SEC);
+	int n;
+
+	gmtime_r(&sec, &tm);
+	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+	n = snprintf(buf, buflen, "%s %s mamori-sensor: %.*s", stamp, host,
+	    (int)len, msg);
+	if (n < 0)
+		return 0;
+	return (size_t)n < buflen ? (size_t)n : buflen > 0 ? buflen - 1 : 0;
+}
+
+static void
+detected(void *arg, const struct net_detection *d)
+{
+	struct net_sensor *s = arg;
+	struct net_detection sd;
+	struct net_sig_info in;
+	char msg[1024];
+	size_t len;
+
+	s->st.detections++;
+	if (d->kind != NULL && strcmp(d->kind, "signature") == 0) {
+		s->st.signatures++;
+		/* A signature's incident category (its metadata, else its
+		 * classtype's) rides in the shape field. */
+		if (s->sigs != NULL && net_sig_info(s->sigs, d->sid,
+		    &in) == 0 && in.category != NULL) {
+			sd = *d;
+			sd.shape = in.category;
+			d = &sd;
+		}
+	}
+	len = net_sensor_format(d, msg, sizeof(msg));
+	if (s->cb != NULL)
+		s->cb(s->arg, d, msg, len);
+}
+
+static void
+flow_ended(void *arg, const struct net_flow *f, enum net_flow_end why)
+{
+	struct net_sensor *s = arg;
+	char *line;
+
+	(void)why;
+	if (s->detect != NULL)
+		net_detect_flow_end(s->detect, f);
+	if (s->conn_log != NULL && (line = net_flow_conn_json(f)) != NULL) {
+		fputs(line, s->conn_log);
+		fputc('\n', s->conn_log);
+		free(line);
+		s->st.conn_records++;
+	}
+}
+
+struct net_sensor *
+net_sensor_new(const struct net_flow_conf *fc, const struct net_detect_conf *dc,
+    const struct net_sigset *sigs, net_sensor_event_cb *cb, void *arg,
+    FILE *conn_log)
+{
+	struct net_sensor *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->cb = cb;
+	s->arg = arg;
+	s->sigs = sigs;
+	s->conn_log = conn_log;
+	if ((s->flows = net_flow_table_new(fc, flow_ended, s)) == NULL ||
+	    (s->detect = net_detect_new(dc, detected, s)) == NULL ||
+	    (sigs != NULL && (s->sig = net_sig_ctx_new(sigs)) == NULL)) {
+		net_sensor_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+net_sensor_finish(struct net_sensor *s)
+{
+	if (s->flows != NULL) {
+		/* Flows end first: short sessions count for brute force. */
+		net_flow_stats(s->flows, &s->st.flows);
+		net_flow_table_free(s->flows);
+		s->flows = NULL;
+	}
+	if (s->detect != NULL)
+		net_detect_flush(s->detect, s->now_ns);
+}
+
+void
+net_sensor_free(struct net_sensor *s)
+{
+	if (s == NULL)
+		return;
+	net_sensor_finish(s);
+	net_detect_free(s->detect);
+	net_sig_ctx_free(s->sig);
+	free(s);
+}
+
+void
+net_sensor_packet(struct net_sensor *s, int linktype, const uint8_t *data,
+    uint32_t caplen, uint32_t wirelen, int64_t ts_ns)
+{
+	struct net_pkt p;
+	struct net_flow *f = NULL;
+	int dir = 0, is_new = 0;
+
+	s->st.packets++;
+	s->st.bytes += wirelen;
+	if (ts_ns > s->now_ns)
+		s->now_ns = ts_ns;
+	if (net_decode(&p, linktype, data, caplen, wirelen, ts_ns) >= 3)
+		s->st.decoded_ip++;
+	if (p.anomalies != 0)
+		s->st.anomalous++;
+	if (s->flows != NULL && p.ipver != 0)
+		f = net_flow_update(s->flows, &p, &dir, &is_new);
+	net_detect_packet(s->detect, &p, f, dir, is_new);
+	if (s->sig != NULL)
+		net_sig_packet(s->sig, &p, f, dir, detected, s);
+	if (s->now_ns - s->last_tick_ns >= TICK_NS) {
+		net_detect_tick(s->detect, s->now_ns);
+		if (s->flows != NULL)
+			net_flow_expire(s->flows, s->now_ns);
+		s->last_tick_ns = s->now_ns;
+	}
+}
+
+void
+net_sensor_stats(const struct net_sensor *s, struct net_sensor_stats *st)
+{
+	*st = s->st;
+	if (s->flows != NULL)
+		net_flow_stats(s->flows, &st->flows);
+	else
+		st->flows.active = 0;
+}
+
+static int64_t
+pcap_ts(const struct pcap_pkthdr *h, int nano)
+{
+	return (int64_t)h->ts.tv_sec * NS_PER_SEC +
+	    (nano ? (int64_t)h->ts.tv_usec : (int64_t)h->ts.tv_usec * 1000);
+}
+
+int
+net_sensor_is_capture(const char *path)
+{
+	unsigned char m[4];
+	FILE *f;
+	size_t n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return 0;
+	n = fread(m, 1, sizeof(m), f);
+	fclose(f);
+	if (n < 4)
+		return 0;
+	/* pcap (either byte order, µs or ns) and pcapng's section block. */
+	return (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
+	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4) ||
+	    (m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1) ||
+	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d) ||
+	    (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a);
+}
+
+int
+net_sensor_read_file(struct net_sensor *s, const char *path, char *err,
+    size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *pc;
+	int rc, link, nano;
+
+	perr[0] = '\0';
+	if ((pc = pcap_open_offline_with_tstamp_precision(path,
+	    PCAP_TSTAMP_PRECISION_NANO, perr)) == NULL) {
+		mamori_seterr(err, errlen, "%s: %s", path, perr);
+		return MAMORI_EINVAL;
+	}
+	nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
+	link = pcap_datalink(pc);
+	while ((rc = pcap_next_ex(pc, &h, &data)) == 1)
+		net_sensor_packet(s, link, data, h->caplen, h->len,
+		    pcap_ts(h, nano));
+	if (rc == PCAP_ERROR) {
+		/* A capture cut short (a tcpdump killed mid-write) is
+		 * read up to its last whole packet, and said so. */
+		mamori_seterr(err, errlen, "%s: %s (read up to there)", path,
+		    pcap_geterr(pc));
+		pcap_close(pc);
+		return MAMORI_EIO;
+	}
+	pcap_close(pc);
+	return 0;
+}
+
+struct live {
+	struct net_sensor *s;
+	int		 link;
+	int		 nano;
+};
+
+static void
+live_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct live *l = (struct live *)arg;
+
+	net_sensor_packet(l->s, l->link, data, h->caplen, h->len,
+	    pcap_ts(h, l->nano));
+}
+
+int
+net_sensor_live(struct net_sensor *s, const char *iface, const char *bpf,
+    volatile int *stop, void (*ready)(void *), void *ready_arg, char *err,
+    size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct bpf_program prog;
+	struct pollfd pfd;
+	struct live l;
+	pcap_t *pc;
+	int rc;
+
+	perr[0] = '\0';
+	if ((pc = pcap_create(iface, perr)) == NULL) {
+		mamori_seterr(err, errlen, "%s: %s", iface, perr);
+		return MAMORI_EINVAL;
+	}
+	(void)pcap_set_snaplen(pc, SNAPLEN);
+	(void)pcap_set_promisc(pc, 1);
+	(void)pcap_set_timeout(pc, 200);
+	(void)pcap_set_immediate_mode(pc, 1);
+	(void)pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO);
+	if ((rc = pcap_activate(pc)) < 0) {
+		mamori_seterr(err, errlen, "%s: %s%s", iface,
+		    pcap_statustostr(rc), rc == PCAP_ERROR_PERM_DENIED ?
+		    " (run as root or with CAP_NET_RAW)" : "");
+		if (rc == PCAP_ERROR)
+			mamori_seterr(err, errlen, "%s: %s", iface,
+			    pcap_geterr(pc));
+		pcap_close(pc);
+		return MAMORI_EIO;
+	}
+	if (bpf != NULL && *bpf != '\0') {
+		if (pcap_compile(pc, &prog, bpf, 1,
+		    PCAP_NETMASK_UNKNOWN) != 0 ||
+		    pcap_setfilter(pc, &prog) != 0) {
+			mamori_seterr(err, errlen, "--bpf '%s': %s", bpf,
+			    pcap_geterr(pc));
+			pcap_close(pc);
+			return MAMORI_EINVAL;
+		}
+		pcap_freecode(&prog);
+	}
+	l.s = s;
+	l.link = pcap_datalink(pc);
+	l.nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
+	/* Non-blocking with poll(): a quiet link must not keep the loop
+	 * from seeing *stop (immediate mode ignores the read timeout). */
+	if (pcap_setnonblock(pc, 1, perr) != 0 ||
+	    (pfd.fd = pcap_get_selectable_fd(pc)) < 0) {
+		mamori_seterr(err, errlen, "%s: cannot poll the capture",
+		    iface);
+		pcap_close(pc);
+		return MAMORI_EIO;
+	}
+	pfd.events = POLLIN;
+	if (ready != NULL)
+		ready(ready_arg);
+	while (!*stop) {
+		if (poll(&pfd, 1, 200) < 0 && errno != EINTR) {
+			mamori_seterr(err, errlen, "%s: poll: %s", iface,
+			    strerror(errno));
+			pcap_close(pc);
+			return MAMORI_EIO;
+		}
+		rc = pcap_dispatch(pc, -1, live_packet, (u_char *)&l);
+		if (rc == PCAP_ERROR) {
+			mamori_seterr(err, errlen, "%s: %s", iface,
+			    pcap_geterr(pc));
+			pcap_close(pc);
+			return MAMORI_EIO;
+		}
+		if (rc == PCAP_ERROR_BREAK)
+			break;
+		if (rc == 0 && s->detect != NULL) {
+			/* Quiet link: time still passes for the windows. */
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			s->now_ns = (int64_t)ts.tv_sec * NS_PER_SEC +
+			    ts.tv_nsec;
+			net_detect_tick(s->detect, s->now_ns);
+			net_flow_expire(s->flows, s->now_ns);
+		}
+	}
+	/* What the kernel holds already is part of the capture. */
+	while (pcap_dispatch(pc, -1, live_packet, (u_char *)&l) > 0)
+		;
+	pcap_close(pc);
+	return 0;
+}
