@@ -341,9 +341,15 @@ inner_ip6(struct net_pkt *p, const uint8_t *b, uint32_t cap)
 	}
 }
 
+/*
+ * What ICMP and ICMPv6 share: type and code, and the 8-byte header every
+ * message has (type, code, checksum, a 32-bit field: RFC 792, RFC 4443).
+ * Returns 1 when the header is there (l4 and payload set), else 0 with
+ * trunc flagged (not for a fragment: its wire length is its own).
+ */
 static int
-decode_icmp(struct net_pkt *p, const uint8_t *b, uint32_t cap, uint32_t wire,
-    int frag)
+icmp_header(struct net_pkt *p, const uint8_t *b, uint32_t cap, uint32_t wire,
+    int frag, uint32_t trunc)
 {
 	if (cap >= 2) {
 		p->icmp_type = b[0];
@@ -351,18 +357,27 @@ decode_icmp(struct net_pkt *p, const uint8_t *b, uint32_t cap, uint32_t wire,
 	}
 	if (wire < 8) {
 		if (!frag)
-			p->anomalies |= NET_ANOM_ICMP_TRUNC;
-		return 3;
+			p->anomalies |= trunc;
+		return 0;
 	}
 	if (cap < 8) {
-		p->anomalies |= NET_ANOM_ICMP_TRUNC;
-		return 3;
+		p->anomalies |= trunc;
+		return 0;
 	}
 	p->l4 = b;
 	p->l4len = cap;
 	p->payload = b + 8;
 	p->plen = cap - 8;
 	p->plen_wire = wire - 8;
+	return 1;
+}
+
+static int
+decode_icmp(struct net_pkt *p, const uint8_t *b, uint32_t cap, uint32_t wire,
+    int frag)
+{
+	if (!icmp_header(p, b, cap, wire, frag, NET_ANOM_ICMP_TRUNC))
+		return 3;
 	switch (b[0]) {
 	case 3:		/* destination unreachable */
 	case 4:		/* source quench */
@@ -379,26 +394,8 @@ static int
 decode_icmp6(struct net_pkt *p, const uint8_t *b, uint32_t cap,
     uint32_t wire, int frag)
 {
-	if (cap >= 2) {
-		p->icmp_type = b[0];
-		p->icmp_code = b[1];
-	}
-	/* Every ICMPv6 message defined has at least 8 bytes: type, code,
-	 * checksum and a 32-bit field (RFC 4443, 4861). */
-	if (wire < 8) {
-		if (!frag)
-			p->anomalies |= NET_ANOM_ICMP6_TRUNC;
+	if (!icmp_header(p, b, cap, wire, frag, NET_ANOM_ICMP6_TRUNC))
 		return 3;
-	}
-	if (cap < 8) {
-		p->anomalies |= NET_ANOM_ICMP6_TRUNC;
-		return 3;
-	}
-	p->l4 = b;
-	p->l4len = cap;
-	p->payload = b + 8;
-	p->plen = cap - 8;
-	p->plen_wire = wire - 8;
 	if (b[0] >= 1 && b[0] <= 4)	/* unreachable, too big, time
 					   exceeded, parameter problem */
 		inner_ip6(p, b + 8, cap - 8);
