@@ -42,6 +42,7 @@
 #include "incident/incmgr.h"
 #include "core/fileutil.h"
 #include "net/net-sensor.h"
+#include "net/net-conf.h"
 #include "net/net-sig.h"
 #include "store/db.h"
 #include "store/logsearch.h"
@@ -50,7 +51,7 @@
 
 static const char usage_text[] =
 "usage: mamori analyze [--rules PATH]... [--json] [--hostname NAME]\n"
-"                      [--no-summary] [--incidents [--config FILE]] FILE...\n"
+"                      [--no-summary] [--incidents] [--config FILE] FILE...\n"
 "\n"
 "Analyses log files with the rules engine and prints the alerts, then a\n"
 "summary by rule and by source address.  Formats (RFC 5424, RFC 3164,\n"
@@ -67,7 +68,9 @@ static const char usage_text[] =
 "  --no-summary     alerts only\n"
 "  --incidents      print the incidents the alerts form instead of the\n"
 "                   alerts (with --json: one JSON object per incident)\n"
-"  --config FILE    incidents: settings (grouping, internal networks)\n"
+"  --config FILE    the server's configuration: its incidents: settings\n"
+"                   (grouping, internal networks) and sensor: settings\n"
+"                   (thresholds, signature variables, flow timeouts)\n"
 "\n"
 "Exit status: 0 when the files were read, 1 when one could not be, 2\n"
 "when the ruleset does not load.\n";
@@ -207,6 +210,7 @@ struct run {
 	int		 sigs_tried;
 	const char	*sensor_host;
 	const char	*capture;	/* the file being read */
+	const struct net_sensor_conf *sensor;	/* the sensor: settings */
 };
 
 /* Whether a plain line may start with a syslog timestamp: "Mmm dd
@@ -325,33 +329,31 @@ sensor_event(void *arg, const struct net_detection *d, const char *msg,
 static int
 analyze_capture(struct run *run, const char *path)
 {
-	struct net_flow_conf fc;
-	struct net_detect_conf *dc = NULL;
+	const struct net_sensor_conf *sc = run->sensor;
 	struct net_sensor *sn;
+	const char *sigpath = sc->signatures_path;
 	char err[1024], dir[4096];
 	int r;
 
-	if (!run->sigs_tried) {
+	if (!run->sigs_tried && sc->signatures) {
 		run->sigs_tried = 1;
-		if (file_bundled_path("MAMORI_NET_RULES", "rules/network", dir,
-		    sizeof(dir)) == 0 && net_sig_load(dir, NULL, &run->sigs,
-		    err, sizeof(err)) != 0) {
+		if (sigpath == NULL && file_bundled_path("MAMORI_NET_RULES",
+		    "rules/network", dir, sizeof(dir)) == 0)
+			sigpath = dir;
+		if (sigpath != NULL && net_sig_load(sigpath, sc->vars,
+		    &run->sigs, err, sizeof(err)) != 0) {
 			fprintf(stderr, "mamori analyze: %s\n", err);
 			return 1;
 		}
 	}
-	net_flow_conf_init(&fc);
-	if (net_detect_conf_new(&dc) != 0 ||
-	    (sn = net_sensor_new(&fc, dc, run->sigs, sensor_event, run,
-	    NULL)) == NULL) {
-		net_detect_conf_free(dc);
+	if ((sn = net_sensor_new(&sc->flows, sc->detect, run->sigs,
+	    sensor_event, run, NULL)) == NULL) {
 		fprintf(stderr, "mamori analyze: out of memory\n");
 		return 1;
 	}
 	run->capture = path;
 	r = net_sensor_read_file(sn, path, err, sizeof(err));
 	net_sensor_free(sn);
-	net_detect_conf_free(dc);
 	if (r != 0) {
 		fprintf(stderr, "mamori analyze: %s\n", err);
 		return 1;
@@ -605,6 +607,9 @@ cmd_analyze(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	run.sensor = conf.sensor;
+	if (host == NULL && conf.sensor->hostname != NULL)
+		run.sensor_host = conf.sensor->hostname;
 	if (incidents && (rc = incidents_start(&run, &db, &env, &conf)) != 0)
 		goto out;
 	for (i = optind; i < argc; i++)

@@ -3,6 +3,7 @@
  *
  *   mamori sniff -i IFACE [--bpf FILTER] [--rules PATH]... [--json]
  *       [--conn-log FILE] [--hostname NAME] [--no-signatures]
+ *       [--config FILE]
  *
  * Packets go through the decoders, flows, detectors and signatures; each
  * detection becomes an event that the rules engine analyses, and its
@@ -22,8 +23,10 @@
 #include "cli/cli-alerts.h"
 #include "cli/cli-ruleset.h"
 #include "cli/cmds.h"
+#include "core/config.h"
 #include "core/fileutil.h"
 #include "core/timeutil.h"
+#include "net/net-conf.h"
 #include "net/net-detect.h"
 #include "net/net-sensor.h"
 #include "net/net-sig.h"
@@ -34,6 +37,7 @@
 static const char usage_text[] =
 "usage: mamori sniff -i IFACE [--bpf FILTER] [--rules PATH]... [--json]\n"
 "                    [--conn-log FILE] [--hostname NAME] [--no-signatures]\n"
+"                    [--config FILE]\n"
 "\n"
 "Watches IFACE (promiscuous) with the network sensor: scans, floods,\n"
 "worms, brute force, ARP spoofing, anomalies and the signatures in\n"
@@ -46,6 +50,9 @@ static const char usage_text[] =
 "  --conn-log FILE        append a Zeek conn.log JSON line per flow\n"
 "  --hostname NAME        the sensor's name in events (default: sensor)\n"
 "  --no-signatures        detectors only\n"
+"  --config FILE          the server's configuration, for its sensor:\n"
+"                         settings (thresholds, signature variables,\n"
+"                         flow timeouts, signatures, bpf, hostname)\n"
 "\n"
 "Exit status: 0 stopped by a signal, 1 capture error, 2 usage.\n";
 
@@ -109,27 +116,28 @@ cmd_sniff(int argc, char **argv)
 		{ "conn-log", required_argument, NULL, 'c' },
 		{ "hostname", required_argument, NULL, 'H' },
 		{ "no-signatures", no_argument, NULL, 'N' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sigaction sa;
-	struct net_flow_conf fc;
-	struct net_detect_conf *dc = NULL;
+	struct config cfg;
+	const struct net_sensor_conf *sc;
 	struct net_sigset *sigs = NULL;
 	struct net_sensor *s = NULL;
 	struct net_sensor_stats st;
 	struct rules_set *rs = NULL;
 	struct sniff sn;
-	const char *iface = NULL, *bpf = NULL, *conn = NULL;
+	const char *iface = NULL, *bpf = NULL, *conn = NULL, *config = NULL;
+	const char *sigpath;
 	char **paths, err[1024], dir[4096];
 	FILE *connf = NULL;
 	int ch, npaths = 0, nosig = 0, rc = 1;
 
 	memset(&sn, 0, sizeof(sn));
-	sn.host = "sensor";
 	if ((paths = calloc((size_t)argc + 1, sizeof(*paths))) == NULL)
 		return 1;
-	while ((ch = getopt_long(argc, argv, "i:b:r:jc:H:Nh", opts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "i:b:r:jc:H:NC:h", opts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'i': iface = optarg; break;
@@ -139,6 +147,7 @@ cmd_sniff(int argc, char **argv)
 		case 'c': conn = optarg; break;
 		case 'H': sn.host = optarg; break;
 		case 'N': nosig = 1; break;
+		case 'C': config = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			free(paths);
@@ -155,16 +164,39 @@ cmd_sniff(int argc, char **argv)
 		return 2;
 	}
 	sn.iface = iface;
+	if (config_init(&cfg) != 0) {
+		free(paths);
+		return 1;
+	}
+	if (config != NULL && config_load(&cfg, config, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		config_release(&cfg);
+		free(paths);
+		return 2;
+	}
+	sc = cfg.sensor;
+	if (sn.host == NULL)
+		sn.host = sc->hostname != NULL ? sc->hostname : "sensor";
+	if (bpf == NULL)
+		bpf = sc->bpf;
+	if (!sc->signatures)
+		nosig = 1;
 	rs = cli_ruleset_load(paths, npaths, PROG);
 	free(paths);
-	if (rs == NULL)
+	if (rs == NULL) {
+		config_release(&cfg);
 		return 2;
+	}
 	if ((sn.ctx = rules_ctx_new(rs)) == NULL)
 		goto out;
 	rules_ctx_set_hostname(sn.ctx, sn.host);
-	if (!nosig && file_bundled_path("MAMORI_NET_RULES", "rules/network",
-	    dir, sizeof(dir)) == 0 && net_sig_load(dir, NULL, &sigs, err,
-	    sizeof(err)) != 0) {
+	sigpath = sc->signatures_path;
+	if (!nosig && sigpath == NULL && file_bundled_path("MAMORI_NET_RULES",
+	    "rules/network", dir, sizeof(dir)) == 0)
+		sigpath = dir;
+	if (!nosig && sigpath != NULL && net_sig_load(sigpath, sc->vars,
+	    &sigs, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		rc = 2;
 		goto out;
@@ -174,10 +206,8 @@ cmd_sniff(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	net_flow_conf_init(&fc);
-	if (net_detect_conf_new(&dc) != 0 ||
-	    (s = net_sensor_new(&fc, dc, sigs, sensor_event, &sn,
-	    connf)) == NULL) {
+	if ((s = net_sensor_new(&sc->flows, sc->detect, sigs, sensor_event,
+	    &sn, connf)) == NULL) {
 		fprintf(stderr, "%s: out of memory\n", PROG);
 		goto out;
 	}
@@ -199,8 +229,8 @@ cmd_sniff(int argc, char **argv)
 	rc = 0;
  out:
 	net_sensor_free(s);
-	net_detect_conf_free(dc);
 	net_sigset_free(sigs);
+	config_release(&cfg);
 	if (connf != NULL)
 		fclose(connf);
 	rules_ctx_free(sn.ctx);

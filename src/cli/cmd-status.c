@@ -97,6 +97,25 @@ print_text(json_t *st, int running)
 		    json_integer_value(json_object_get(v, "peak")),
 		    json_integer_value(json_object_get(v, "capacity")));
 	}
+	if ((x = json_object_get(st, "sensor")) != NULL &&
+	    json_array_size(x) > 0) {
+		printf("\n%-16s %12s %12s %10s %12s %8s\n", "CAPTURE",
+		    "RECEIVED", "KERNEL-DROP", "DETECTED", "FLOWS", "LOST");
+		json_array_foreach(x, i, v)
+			printf("%-16s %12" JSON_INTEGER_FORMAT " %12"
+			    JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT
+			    " %12" JSON_INTEGER_FORMAT " %8"
+			    JSON_INTEGER_FORMAT "\n",
+			    json_string_value(json_object_get(v, "interface")),
+			    json_integer_value(json_object_get(v, "received")),
+			    json_integer_value(json_object_get(v,
+			    "kernel_dropped")),
+			    json_integer_value(json_object_get(v,
+			    "detections")),
+			    json_integer_value(json_object_get(v,
+			    "conn_records")),
+			    json_integer_value(json_object_get(v, "lost")));
+	}
 	x = json_object_get(st, "store");
 	printf("\nstore: %" JSON_INTEGER_FORMAT " records stored since start, "
 	    "next seq %" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT

@@ -32,6 +32,7 @@
 #include "incident/incmgr.h"
 #include "incident/notify.h"
 #include "respond/respond.h"
+#include "net/net-conf.h"
 
 #define CONFIG_MAX_FILE		(1024 * 1024)	/* no real config is larger */
 #define CONFIG_MAX_LISTENERS	1024
@@ -119,7 +120,7 @@ _Static_assert(NSETTINGS <= 32, "settings do not fit an unsigned mask");
 
 static const char *const sections[] = {
 	"server", "listeners", "input", "pipeline", "storage", "tls", "rules",
-	"incidents", "notify", "respond",
+	"incidents", "notify", "respond", "sensor",
 };
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 
@@ -602,6 +603,8 @@ load_module(struct config_load_ctx *x, const char *section, yaml_node_t *v)
 		return incident_conf_parse(&d, v, section, x->c->incidents);
 	if (strcmp(section, "respond") == 0)
 		return respond_conf_parse(&d, v, section, x->c->respond);
+	if (strcmp(section, "sensor") == 0)
+		return net_sensor_conf_parse(&d, v, section, x->c->sensor);
 	notify_plan_free(x->c->notify);
 	x->c->notify = NULL;
 	return notify_plan_parse(&d, v, section, &x->c->notify);
@@ -622,7 +625,8 @@ load_root(struct config_load_ctx *x, yaml_node_t *root)
 	if (root->type != YAML_MAPPING_NODE)
 		return fail(x, node_line(root), "expected a mapping of "
 		    "sections (server:, listeners:, input:, pipeline:, "
-		    "storage:, tls:, rules:, incidents:, notify:, respond:), "
+		    "storage:, tls:, rules:, incidents:, notify:, respond:, "
+		    "sensor:), "
 		    "got %s", node_kind(root));
 	for (pair = root->data.mapping.pairs.start;
 	    pair < root->data.mapping.pairs.top; pair++) {
@@ -647,7 +651,8 @@ load_root(struct config_load_ctx *x, yaml_node_t *root)
 			r = load_listeners(x, v);
 		} else if (strcmp(sections[i], "incidents") == 0 ||
 		    strcmp(sections[i], "notify") == 0 ||
-		    strcmp(sections[i], "respond") == 0) {
+		    strcmp(sections[i], "respond") == 0 ||
+		    strcmp(sections[i], "sensor") == 0) {
 			r = load_module(x, sections[i], v);
 		} else {
 			snprintf(prefix, sizeof(prefix), "%s.", sections[i]);

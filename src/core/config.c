@@ -25,6 +25,7 @@
 #include "incident/incmgr.h"
 #include "incident/notify.h"
 #include "respond/respond.h"
+#include "net/net-conf.h"
 #include "core/timeutil.h"
 
 #define DEFAULT_DATA_DIR	"./mamori-data"
@@ -131,9 +132,11 @@ config_modules_free(struct config *c)
 	free(c->incidents);
 	notify_plan_free(c->notify);
 	respond_conf_free(c->respond);
+	net_sensor_conf_free(c->sensor);
 	c->incidents = NULL;
 	c->notify = NULL;
 	c->respond = NULL;
+	c->sensor = NULL;
 }
 
 int
@@ -142,7 +145,8 @@ config_modules_default(struct config *c)
 	config_modules_free(c);
 	if ((c->incidents = calloc(1, sizeof(*c->incidents))) == NULL ||
 	    incident_conf_init(c->incidents) != 0 ||
-	    respond_conf_new(&c->respond) != 0) {
+	    respond_conf_new(&c->respond) != 0 ||
+	    net_sensor_conf_new(&c->sensor) != 0) {
 		config_modules_free(c);
 		return MAMORI_ENOMEM;
 	}
@@ -164,6 +168,7 @@ config_copy(struct config *dst, const struct config *src)
 	dst->incidents = NULL;
 	dst->notify = NULL;
 	dst->respond = NULL;
+	dst->sensor = NULL;
 	if (config_modules_default(dst) != 0 ||
 	    config_dup_opt(&dst->path, src->path) != 0 ||
 	    config_dup_opt(&dst->data_dir, src->data_dir) != 0 ||

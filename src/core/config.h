@@ -44,6 +44,7 @@ struct listener_conf {
 struct incident_conf;
 struct notify_plan;
 struct respond_conf;
+struct net_sensor_conf;
 
 struct config {
 	char		*path;		/* file read, NULL when defaults only */
@@ -96,12 +97,13 @@ struct config {
 	char		*rules_path;	/* file, directory or ossec.conf;
 					   NULL: the bundled ruleset */
 
-	/* incidents:, notify:, respond: belong to their modules
+	/* incidents:, notify:, respond:, sensor: belong to their modules
 	 * (src/incident/incmgr.h, notify.h, src/respond/respond.h).  A
 	 * file's sections replace the defaults whole. */
 	struct incident_conf *incidents;	/* always set */
 	struct notify_plan *notify;	/* NULL: nobody is notified */
 	struct respond_conf *respond;	/* always set */
+	struct net_sensor_conf *sensor;	/* always set (src/net/net-conf.h) */
 };
 
 /*

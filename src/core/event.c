@@ -145,19 +145,20 @@ event_add_string(struct event *ev, struct event_field *f, const char *s,
 }
 
 struct event *
-event_new_internal(int64_t now_ns, const char *host, int severity,
-    const char *msgid, const char *sd, const char *text)
+event_new_app(int64_t now_ns, int64_t ts_ns, const char *host,
+    const char *app, int facility, int severity, const char *msgid,
+    const char *sd, const char *text)
 {
 	struct event *ev;
 	char ts[40], *line = NULL;
-	int n, hoff, hlen, aoff, moff, mlen, soff, slen, toff;
+	int n, hoff, hlen, aoff, alen, moff, mlen, soff, slen, toff;
 
-	/* Facility 5 (syslog): messages generated internally by syslogd. */
-	if (time_format_rfc3339(now_ns, 0, 6, ts, sizeof(ts)) != 0)
+	if (time_format_rfc3339(ts_ns, 0, 6, ts, sizeof(ts)) != 0)
 		return NULL;
-	n = asprintf(&line, "<%d>1 %s %n%s%n %nmamori - %n%s%n %n%s%n %n%s",
-	    5 * 8 + severity, ts, &hoff, host, &hlen, &aoff, &moff, msgid,
-	    &mlen, &soff, sd != NULL ? sd : "-", &slen, &toff, text);
+	n = asprintf(&line, "<%d>1 %s %n%s%n %n%s%n - %n%s%n %n%s%n %n%s",
+	    facility * 8 + severity, ts, &hoff, host, &hlen, &aoff, app,
+	    &alen, &moff, msgid, &mlen, &soff, sd != NULL ? sd : "-", &slen,
+	    &toff, text);
 	if (n < 0)
 		return NULL;
 	ev = event_new((const uint8_t *)line, (size_t)n, 0);
@@ -165,15 +166,15 @@ event_new_internal(int64_t now_ns, const char *host, int severity,
 	if (ev == NULL)
 		return NULL;
 	ev->recv_ns = now_ns;
-	ev->ts_ns = now_ns;
+	ev->ts_ns = ts_ns;
 	ev->flags = EVENT_F_HAS_TS;
 	ev->format = EVENT_FMT_INTERNAL;
-	ev->facility = 5;
+	ev->facility = (int8_t)facility;
 	ev->severity = (int8_t)severity;
 	ev->host.off = (uint32_t)hoff;
 	ev->host.len = (uint32_t)(hlen - hoff);
 	ev->app.off = (uint32_t)aoff;
-	ev->app.len = 6;
+	ev->app.len = (uint32_t)(alen - aoff);
 	ev->msgid.off = (uint32_t)moff;
 	ev->msgid.len = (uint32_t)(mlen - moff);
 	if (sd != NULL) {
@@ -184,6 +185,15 @@ event_new_internal(int64_t now_ns, const char *host, int severity,
 	ev->msg.len = (uint32_t)(n - toff);
 	snprintf(ev->src, sizeof(ev->src), "internal");
 	return ev;
+}
+
+struct event *
+event_new_internal(int64_t now_ns, const char *host, int severity,
+    const char *msgid, const char *sd, const char *text)
+{
+	/* Facility 5 (syslog): messages generated internally by syslogd. */
+	return event_new_app(now_ns, now_ns, host, "mamori", 5, severity,
+	    msgid, sd, text);
 }
 
 const char *

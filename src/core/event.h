@@ -129,6 +129,16 @@ struct event *event_new_internal(int64_t now_ns, const char *host,
     int severity, const char *msgid, const char *sd, const char *text);
 
 /*
+ * The same from another part of mamori (app "mamori-sensor",
+ * "mamori-conn"), with its facility and the time the thing it reports
+ * happened (ts_ns; now_ns is the receive time).  host, app and msgid must
+ * be non-empty words (no spaces).
+ */
+struct event *event_new_app(int64_t now_ns, int64_t ts_ns, const char *host,
+    const char *app, int facility, int severity, const char *msgid,
+    const char *sd, const char *text);
+
+/*
  * Escapes s[0..len) as an RFC 5424 PARAM-VALUE ('"', '\' and ']' get a
  * backslash) into buf; control bytes become '?'.  Returns buf, always
  * NUL-terminated, cut short if buf is too small.

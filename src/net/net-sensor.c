@@ -32,6 +32,8 @@ struct net_sensor {
 	net_sensor_event_cb *cb;
 	void		*arg;
 	FILE		*conn_log;
+	net_sensor_conn_cb *conn_cb;
+	void		*conn_arg;
 	int64_t		 last_tick_ns;
 	int64_t		 now_ns;
 	struct net_sensor_stats st;
@@ -150,9 +152,14 @@ flow_ended(void *arg, const struct net_flow *f, enum net_flow_end why)
 	(void)why;
 	if (s->detect != NULL)
 		net_detect_flow_end(s->detect, f);
-	if (s->conn_log != NULL && (line = net_flow_conn_json(f)) != NULL) {
-		fputs(line, s->conn_log);
-		fputc('\n', s->conn_log);
+	if ((s->conn_log != NULL || s->conn_cb != NULL) &&
+	    (line = net_flow_conn_json(f)) != NULL) {
+		if (s->conn_log != NULL) {
+			fputs(line, s->conn_log);
+			fputc('\n', s->conn_log);
+		}
+		if (s->conn_cb != NULL)
+			s->conn_cb(s->conn_arg, f, line, strlen(line));
 		free(line);
 		s->st.conn_records++;
 	}
@@ -178,6 +185,14 @@ net_sensor_new(const struct net_flow_conf *fc, const struct net_detect_conf *dc,
 		return NULL;
 	}
 	return s;
+}
+
+void
+net_sensor_set_conn_cb(struct net_sensor *s, net_sensor_conn_cb *cb,
+    void *arg)
+{
+	s->conn_cb = cb;
+	s->conn_arg = arg;
 }
 
 void
@@ -304,33 +319,35 @@ net_sensor_read_file(struct net_sensor *s, const char *path, char *err,
 	return 0;
 }
 
-struct live {
+struct net_capture {
+	pcap_t		*pc;
 	struct net_sensor *s;
 	int		 link;
 	int		 nano;
+	int		 fd;
+	char		 iface[64];
 };
 
 static void
 live_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
 {
-	struct live *l = (struct live *)arg;
+	struct net_capture *c = (struct net_capture *)arg;
 
-	net_sensor_packet(l->s, l->link, data, h->caplen, h->len,
-	    pcap_ts(h, l->nano));
+	net_sensor_packet(c->s, c->link, data, h->caplen, h->len,
+	    pcap_ts(h, c->nano));
 }
 
 int
-net_sensor_live(struct net_sensor *s, const char *iface, const char *bpf,
-    volatile int *stop, void (*ready)(void *), void *ready_arg, char *err,
-    size_t errlen)
+net_capture_open(const char *iface, const char *bpf,
+    struct net_capture **out, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
-	struct pollfd pfd;
-	struct live l;
+	struct net_capture *c;
 	pcap_t *pc;
 	int rc;
 
+	*out = NULL;
 	perr[0] = '\0';
 	if ((pc = pcap_create(iface, perr)) == NULL) {
 		mamori_seterr(err, errlen, "%s: %s", iface, perr);
@@ -355,40 +372,77 @@ net_sensor_live(struct net_sensor *s, const char *iface, const char *bpf,
 		if (pcap_compile(pc, &prog, bpf, 1,
 		    PCAP_NETMASK_UNKNOWN) != 0 ||
 		    pcap_setfilter(pc, &prog) != 0) {
-			mamori_seterr(err, errlen, "--bpf '%s': %s", bpf,
-			    pcap_geterr(pc));
+			mamori_seterr(err, errlen, "%s: filter '%s': %s", iface,
+			    bpf, pcap_geterr(pc));
 			pcap_close(pc);
 			return MAMORI_EINVAL;
 		}
 		pcap_freecode(&prog);
 	}
-	l.s = s;
-	l.link = pcap_datalink(pc);
-	l.nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		pcap_close(pc);
+		mamori_seterr(err, errlen, "out of memory");
+		return MAMORI_ENOMEM;
+	}
+	c->pc = pc;
+	snprintf(c->iface, sizeof(c->iface), "%s", iface);
+	c->link = pcap_datalink(pc);
+	c->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
 	/* Non-blocking with poll(): a quiet link must not keep the loop
 	 * from seeing *stop (immediate mode ignores the read timeout). */
 	if (pcap_setnonblock(pc, 1, perr) != 0 ||
-	    (pfd.fd = pcap_get_selectable_fd(pc)) < 0) {
+	    (c->fd = pcap_get_selectable_fd(pc)) < 0) {
 		mamori_seterr(err, errlen, "%s: cannot poll the capture",
 		    iface);
-		pcap_close(pc);
+		net_capture_close(c);
 		return MAMORI_EIO;
 	}
+	*out = c;
+	return 0;
+}
+
+void
+net_capture_close(struct net_capture *c)
+{
+	if (c == NULL)
+		return;
+	pcap_close(c->pc);
+	free(c);
+}
+
+int
+net_capture_stats(struct net_capture *c, uint64_t *received,
+    uint64_t *dropped)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(c->pc, &ps) != 0)
+		return MAMORI_EIO;
+	*received = ps.ps_recv;
+	*dropped = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+	return 0;
+}
+
+int
+net_capture_run(struct net_capture *c, struct net_sensor *s,
+    volatile int *stop, char *err, size_t errlen)
+{
+	struct pollfd pfd;
+	int rc;
+
+	c->s = s;
+	pfd.fd = c->fd;
 	pfd.events = POLLIN;
-	if (ready != NULL)
-		ready(ready_arg);
 	while (!*stop) {
 		if (poll(&pfd, 1, 200) < 0 && errno != EINTR) {
-			mamori_seterr(err, errlen, "%s: poll: %s", iface,
+			mamori_seterr(err, errlen, "%s: poll: %s", c->iface,
 			    strerror(errno));
-			pcap_close(pc);
 			return MAMORI_EIO;
 		}
-		rc = pcap_dispatch(pc, -1, live_packet, (u_char *)&l);
+		rc = pcap_dispatch(c->pc, -1, live_packet, (u_char *)c);
 		if (rc == PCAP_ERROR) {
-			mamori_seterr(err, errlen, "%s: %s", iface,
-			    pcap_geterr(pc));
-			pcap_close(pc);
+			mamori_seterr(err, errlen, "%s: %s", c->iface,
+			    pcap_geterr(c->pc));
 			return MAMORI_EIO;
 		}
 		if (rc == PCAP_ERROR_BREAK)
@@ -405,8 +459,24 @@ net_sensor_live(struct net_sensor *s, const char *iface, const char *bpf,
 		}
 	}
 	/* What the kernel holds already is part of the capture. */
-	while (pcap_dispatch(pc, -1, live_packet, (u_char *)&l) > 0)
+	while (pcap_dispatch(c->pc, -1, live_packet, (u_char *)c) > 0)
 		;
-	pcap_close(pc);
 	return 0;
+}
+
+int
+net_sensor_live(struct net_sensor *s, const char *iface, const char *bpf,
+    volatile int *stop, void (*ready)(void *), void *ready_arg, char *err,
+    size_t errlen)
+{
+	struct net_capture *c;
+	int rc;
+
+	if ((rc = net_capture_open(iface, bpf, &c, err, errlen)) != 0)
+		return rc;
+	if (ready != NULL)
+		ready(ready_arg);
+	rc = net_capture_run(c, s, stop, err, errlen);
+	net_capture_close(c);
+	return rc;
 }

@@ -42,6 +42,12 @@ typedef void net_sensor_event_cb(void *arg, const struct net_detection *d,
     const char *msg, size_t len);
 
 struct net_sensor;
+struct net_capture;
+
+/* Gets each flow's conn.log record (one JSON object, no newline, len
+ * bytes) as the flow ends. */
+typedef void net_sensor_conn_cb(void *arg, const struct net_flow *f,
+    const char *json, size_t len);
 
 /*
  * A sensor with flow settings fc, detector settings dc (borrowed), and
@@ -51,6 +57,10 @@ struct net_sensor;
 struct net_sensor *net_sensor_new(const struct net_flow_conf *fc,
     const struct net_detect_conf *dc, const struct net_sigset *sigs,
     net_sensor_event_cb *cb, void *arg, FILE *conn_log);
+/* Also hands each conn.log record to cb (besides conn_log). */
+void net_sensor_set_conn_cb(struct net_sensor *s, net_sensor_conn_cb *cb,
+    void *arg);
+
 /* Ends every flow and reports what is pending, then frees s. */
 void net_sensor_free(struct net_sensor *s);
 
@@ -89,6 +99,24 @@ int net_sensor_is_capture(const char *path);
 int net_sensor_live(struct net_sensor *s, const char *iface, const char *bpf,
     volatile int *stop, void (*ready)(void *), void *ready_arg, char *err,
     size_t errlen);
+
+/*
+ * The same in steps, so a daemon can open its captures while it still
+ * has the privilege to (CAP_NET_RAW), and run them after dropping it.
+ * net_capture_open() returns 0 or MAMORI_EINVAL/EIO/ENOMEM with
+ * "IFACE: reason" in err; *out is freed with net_capture_close().
+ * net_capture_run() feeds s until *stop (one thread per capture; s is
+ * that thread's own).  net_capture_stats() gives the kernel's counts of
+ * packets received and dropped (pcap_stats()); safe from another thread
+ * only as far as libpcap says (Linux: yes, a getsockopt).
+ */
+int net_capture_open(const char *iface, const char *bpf,
+    struct net_capture **out, char *err, size_t errlen);
+int net_capture_run(struct net_capture *c, struct net_sensor *s,
+    volatile int *stop, char *err, size_t errlen);
+int net_capture_stats(struct net_capture *c, uint64_t *received,
+    uint64_t *dropped);
+void net_capture_close(struct net_capture *c);
 
 void net_sensor_stats(const struct net_sensor *s, struct net_sensor_stats *st);
 

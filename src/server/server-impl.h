@@ -134,7 +134,20 @@ struct server {
 	/* Incidents (server-incidents.c); NULL when off.  Used by the
 	 * thread that settles alerts. */
 	struct server_incidents	*incidents;
+
+	/* The network sensor (server-sensor.c); NULL when off. */
+	struct server_sensor	*sensor;
 };
+
+/* server-sensor.c: captures opened by init (before the privileges are
+ * dropped), run by start, stopped (flows and windows flushed into the
+ * pipeline) by stop, freed by release.  Off without a sensor: section. */
+int server_sensor_init(struct server *s, char *err, size_t errlen);
+int server_sensor_start(struct server *s, char *err, size_t errlen);
+void server_sensor_stop(struct server *s);
+void server_sensor_release(struct server *s);
+/* Per-interface counters for the status, or NULL when off. */
+json_t *server_sensor_json(struct server *s);
 
 /* server-writer.c: the store's sync_done callback (wakes the writer). */
 void server_writer_sync_done(void *arg);

@@ -100,6 +100,8 @@ server_status_json(struct server *s)
 	    (json_int_t)atomic_load(&s->n.skew_reports));
 	if (root == NULL)
 		return NULL;
+	if (s->sensor != NULL)
+		json_object_set_new(root, "sensor", server_sensor_json(s));
 	text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return text;

@@ -202,7 +202,10 @@ track_host(struct worker *w, const struct event *ev)
 	}
 	h->messages++;
 	h->dirty = 1;
-	if (ev->flags & EVENT_F_HAS_TS)
+	/* mamori's own events carry the time of what they report (a flow's
+	 * start, a scan's window), not a clock to check. */
+	if ((ev->flags & EVENT_F_HAS_TS) &&
+	    ev->listener != SERVER_INTERNAL_LISTENER)
 		skew_sample(w, h, ev->ts_ns, ev->recv_ns);
 }
 
@@ -261,9 +264,12 @@ server_worker_thread(void *arg)
 		for (i = 0; i < n; i++) {
 			struct event *ev = items[i];
 
-			if (syslog_parse(ev, &s->parse_opts) != 0)
-				ev->format = EVENT_FMT_UNPARSED;
-			count_format(s, ev);
+			/* mamori's own events (the sensor's) come parsed. */
+			if (ev->format != EVENT_FMT_INTERNAL) {
+				if (syslog_parse(ev, &s->parse_opts) != 0)
+					ev->format = EVENT_FMT_UNPARSED;
+				count_format(s, ev);
+			}
 			track_host(w, ev);
 		}
 		if (time_now_ns() - w->last_sweep_ns > NS_PER_SEC)

@@ -223,7 +223,8 @@ server_new(const struct config *c, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (bind_listeners(s, err, errlen) != 0)
+	if (bind_listeners(s, err, errlen) != 0 ||
+	    server_sensor_init(s, err, errlen) != 0)
 		goto fail;
 	return s;
  fail:
@@ -347,6 +348,10 @@ server_start(struct server *s, char *err, size_t errlen)
 	if (s->relp != NULL && relp_listeners_start(s->relp) != 0)
 		goto fail;
 	s->started = 1;
+	if (server_sensor_start(s, err, errlen) != 0) {
+		server_stop(s);
+		return MAMORI_ESYS;
+	}
 	for (i = 0; i < s->nlisteners; i++) {
 		const struct listener_conf *lc = &s->cfg->listeners[i];
 
@@ -412,6 +417,8 @@ server_stop(struct server *s)
 			listener_stop(s->listeners[i]);
 	if (s->relp != NULL)
 		relp_listeners_stop(s->relp);
+	/* The sensor too: its last flows and windows go in first. */
+	server_sensor_stop(s);
 	for (w = 0; w < s->nworkers; w++)
 		queue_close(s->workers[w].q);
 	for (w = 0; w < s->nworkers; w++)
@@ -472,6 +479,7 @@ server_free(struct server *s)
 	free(s->lstats);
 	free(s->relp_stats);
 	free(s->writer_counts);
+	server_sensor_release(s);
 	server_incidents_release(s);
 	server_rules_release(s);
 	db_close(s->alerts_db);

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "net/net-conf.h"
+#include "net/net-sig.h"
 #include "core/error.h"
 #include "core/timeutil.h"
 #include "test.h"
@@ -777,11 +779,13 @@ TEST(test_errors)
 	/* Shape. */
 	EXPECT_ERROR("- server\n- storage\n",
 	    ":1: expected a mapping of sections (server:, listeners:, input:, "
-	    "pipeline:, storage:, tls:, rules:, incidents:, notify:, respond:), "
+	    "pipeline:, storage:, tls:, rules:, incidents:, notify:, respond:, "
+	    "sensor:), "
 	    "got a list");
 	EXPECT_ERROR("just words\n",
 	    ":1: expected a mapping of sections (server:, listeners:, input:, "
-	    "pipeline:, storage:, tls:, rules:, incidents:, notify:, respond:), "
+	    "pipeline:, storage:, tls:, rules:, incidents:, notify:, respond:, "
+	    "sensor:), "
 	    "got a value");
 	EXPECT_ERROR("storage: 5\n",
 	    ":1: setting 'storage': expected a mapping of settings, got a "
@@ -1259,6 +1263,64 @@ TEST(test_sample)
 	config_release(&def);
 }
 
+/* The sensor: section (src/net/net-conf.c). */
+static void
+test_sensor_section(void)
+{
+	struct config c;
+	char err[1024];
+
+	CHECK_INT(load_text(&c, "sensor:\n  interfaces: [eth0, {name: eth1, "
+	    "bpf: \"not port 22\"}]\n  bpf: \"ip\"\n  signatures: false\n"
+	    "  conn_log: no\n  hostname: border\n  vars:\n"
+	    "    HOME_NET: \"[192.0.2.0/24]\"\n  flows:\n    max_flows: 4096\n"
+	    "    udp_timeout: 2m\n  detect:\n    report_delay: 5s\n",
+	    err, sizeof(err)), 0);
+	CHECK_INT(c.sensor->enabled, 1);
+	CHECK_INT((int)c.sensor->nifaces, 2);
+	CHECK_STR(c.sensor->ifaces[0].name, "eth0");
+	CHECK(c.sensor->ifaces[0].bpf == NULL);
+	CHECK_STR(c.sensor->ifaces[1].bpf, "not port 22");
+	CHECK_STR(c.sensor->bpf, "ip");
+	CHECK_INT(c.sensor->signatures, 0);
+	CHECK_INT(c.sensor->conn_log, 0);
+	CHECK_STR(c.sensor->hostname, "border");
+	CHECK_STR(net_sig_vars_get(c.sensor->vars, "HOME_NET"),
+	    "[192.0.2.0/24]");
+	CHECK_INT((int)c.sensor->flows.max_flows, 4096);
+	CHECK(c.sensor->flows.udp_timeout_ns == 120LL * 1000000000LL);
+	config_release(&c);
+
+	/* Defaults: no capture. */
+	CHECK_INT(config_init(&c), 0);
+	CHECK_INT(c.sensor->enabled, 0);
+	CHECK_INT(c.sensor->signatures, 1);
+	CHECK_INT(c.sensor->conn_log, 1);
+	config_release(&c);
+
+	EXPECT_ERROR("sensor:\n  interface: [eth0]\n",
+	    ":2: unknown setting 'sensor.interface' (did you mean "
+	    "'interfaces'?)");
+	EXPECT_ERROR("sensor:\n  interfaces: [eth0, \"a/b\"]\n",
+	    ":2: setting 'sensor.interfaces[1]': 'a/b' is not an interface "
+	    "name");
+	EXPECT_ERROR("sensor:\n  interfaces:\n    - eth0\n    - eth0\n",
+	    ":4: setting 'sensor.interfaces[1]': interface 'eth0' is listed "
+	    "twice");
+	EXPECT_ERROR("sensor:\n  enabled: true\n",
+	    ":2: setting 'sensor.interfaces': enabled, but no interfaces are "
+	    "given");
+	EXPECT_ERROR("sensor:\n  interfaces: eth0\n  flows:\n"
+	    "    tcp_timeout: 0s\n",
+	    ":4: setting 'sensor.flows.tcp_timeout': must be more than zero");
+	EXPECT_ERROR("sensor:\n  vars:\n    $HOME_NET: \"[10.0.0.0/8]\"\n",
+	    ":3: setting 'sensor.vars.$HOME_NET': a variable name is letters, "
+	    "digits and '_' (no '$')");
+	EXPECT_ERROR("sensor:\n  interfaces: eth0\n  detect:\n"
+	    "    scan:\n      bogus: 1\n",
+	    ":5: unknown setting 'sensor.detect.scan.bogus'");
+}
+
 int
 main(void)
 {
@@ -1278,6 +1340,7 @@ main(void)
 	RUN(test_check);
 	RUN(test_default_key);
 	RUN(test_sample);
+	RUN(test_sensor_section);
 	remove_temps();
 	return test_summary();
 }
