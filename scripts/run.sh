@@ -1,5 +1,7 @@
 #!/bin/sh
-# Starts `mamori server` on its embedded defaults (used by `make run`).
+# Starts `mamori server` on its embedded defaults (used by `make run`),
+# with --demo: the bundled sample scenario (etc/demo.log) is replayed into
+# it at start, so there are incidents to look at straight away.
 #
 #   scripts/run.sh BINARY DATA_DIR [server options...]
 #
@@ -38,7 +40,11 @@ cat <<MSG
     $bin logs search --data $data hello
     $bin status --data $data
 
+  A sample scenario (etc/demo.log: a scan, SSH password guessing that
+  succeeds, SQL injection, a worm, a SYN flood) is replayed at start:
+    $bin incident list --data $data
+
   Ctrl-C stops the server (it stores and syncs everything first).
 
 MSG
-exec "$bin" server --data "$data" "$@"
+exec "$bin" server --data "$data" --demo "$@"

@@ -2,7 +2,7 @@
  * cmd-server.c - `mamori server`: the log server.
  *
  *   mamori server [--config FILE] [--data DIR] [--listen URL]...
- *                 [--key FILE] [--rules PATH | --no-rules]
+ *                 [--key FILE] [--rules PATH | --no-rules] [--demo[=FILE]]
  */
 #include <getopt.h>
 #include <signal.h>
@@ -15,6 +15,7 @@
 #include "cli/cmds.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/fileutil.h"
 #include "core/log.h"
 #include "server/server.h"
 
@@ -23,7 +24,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: mamori server [--config FILE] [--data DIR] "
 	    "[--listen URL]... [--key FILE]\n"
-	    "                     [--rules PATH | --no-rules]\n"
+	    "                     [--rules PATH | --no-rules] "
+	    "[--demo[=FILE]]\n"
 	    "  --config FILE  YAML configuration (default: built-in "
 	    "defaults)\n"
 	    "  --data DIR     data directory (default ./mamori-data)\n"
@@ -34,7 +36,10 @@ usage(FILE *f)
 	    "  --rules PATH   ruleset: file, directory or ossec.conf "
 	    "(default: rules.path,\n"
 	    "                 else the bundled one); SIGHUP reloads it\n"
-	    "  --no-rules     store only, analyse nothing\n");
+	    "  --no-rules     store only, analyse nothing\n"
+	    "  --demo[=FILE]  replay a sample scenario into the server at "
+	    "start\n"
+	    "                 (default: the bundled etc/demo.log)\n");
 }
 
 static void
@@ -71,6 +76,7 @@ cmd_server(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "no-rules", no_argument, NULL, 'R' },
+		{ "demo", optional_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -78,8 +84,9 @@ cmd_server(int argc, char **argv)
 	struct server *s;
 	char err[1024], **listen = NULL;
 	const char *config_path = NULL, *data = NULL, *key = NULL;
-	const char *rules = NULL;
-	int norules = 0;
+	const char *rules = NULL, *demo_file = NULL;
+	char demo_path[4096];
+	int norules = 0, demo = 0;
 	size_t nlisten = 0;
 	sigset_t set;
 	int ch, status = 1;
@@ -96,6 +103,7 @@ cmd_server(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'r': rules = optarg; break;
 		case 'R': norules = 1; break;
+		case 'D': demo = 1; demo_file = optarg; break;
 		case 'h': usage(stdout); free(listen); return 0;
 		default: usage(stderr); free(listen); return 2;
 		}
@@ -181,6 +189,19 @@ cmd_server(int argc, char **argv)
 		goto out;
 	}
 	first_steps(&cfg);
+	if (demo) {
+		if (demo_file == NULL) {
+			if (file_bundled_path("MAMORI_DEMO", "etc/demo.log",
+			    demo_path, sizeof(demo_path)) != 0)
+				log_err("demo: no bundled scenario found (%s)",
+				    demo_path);
+			else
+				demo_file = demo_path;
+		}
+		if (demo_file != NULL &&
+		    server_demo(s, demo_file, err, sizeof(err)) != 0)
+			log_err("%s", err);
+	}
 	server_run(s);
 	server_stop(s);
 	server_free(s);

@@ -398,6 +398,22 @@ party_mark(struct party_set *s, uint64_t h)
 
 /* ---- what an alert says ---- */
 
+/*
+ * The host an alert came from is the victim when it logged what was done
+ * to it; a network sensor (rules group "sensor") only watched, and is no
+ * party.
+ */
+static const char *
+host_of(const struct incmgr_alert *a)
+{
+	int i;
+
+	for (i = 0; i < a->ngroups; i++)
+		if (a->groups[i] != NULL && strcmp(a->groups[i], "sensor") == 0)
+			return NULL;
+	return nz(a->host);
+}
+
 static const char *
 victim_of(const struct incmgr_alert *a, enum inc_party_kind *kind)
 {
@@ -406,7 +422,7 @@ victim_of(const struct incmgr_alert *a, enum inc_party_kind *kind)
 		return a->dstip;
 	}
 	*kind = INC_PARTY_HOST;
-	return nz(a->host);
+	return host_of(a);
 }
 
 static const char *
@@ -541,7 +557,7 @@ add_alert_parties(const struct incmgr *m, struct pending *p,
 	if (victim != NULL && (r = party_add(p, INC_VICTIM, vk, victim,
 	    vk == INC_PARTY_IP ? is_internal(m, victim) : 1)) != 0)
 		return r;
-	if (vk == INC_PARTY_IP && nz(a->host) != NULL &&
+	if (vk == INC_PARTY_IP && host_of(a) != NULL &&
 	    (r = party_add(p, INC_VICTIM, INC_PARTY_HOST, a->host, 1)) != 0)
 		return r;
 	if (user_of(a) != NULL && (r = party_add(p, INC_VICTIM,

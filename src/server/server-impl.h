@@ -135,6 +135,8 @@ struct server {
 	 * thread that settles alerts. */
 	struct server_incidents	*incidents;
 
+	int			 store_was_empty;	/* at open: --demo */
+
 	/* The network sensor (server-sensor.c); NULL when off. */
 	struct server_sensor	*sensor;
 };

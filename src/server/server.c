@@ -191,6 +191,12 @@ server_new(const struct config *c, char *err, size_t errlen)
 	lo.sync_done_arg = s;
 	if ((s->store = logstore_open(&lo, err, errlen)) == NULL)
 		goto fail;
+	{
+		struct logstore_stats st;
+
+		logstore_get_stats(s->store, &st);
+		s->store_was_empty = st.next_seq <= 1;
+	}
 	if (asprintf(&s->db_path, "%s/mamori.db", c->data_dir) < 0) {
 		s->db_path = NULL;
 		snprintf(err, errlen, "out of memory");

@@ -39,6 +39,17 @@ int server_drop_privileges(struct server *s, char *err, size_t errlen);
 int server_start(struct server *s, char *err, size_t errlen);
 
 /*
+ * Replays the demo scenario at path (server-demo.c: "+SECONDS HOST
+ * PROGRAM[PID]: MESSAGE" lines) into the started server, the last line a
+ * minute before now, when the store was empty at start (otherwise it
+ * says so and replays nothing).  Reads the whole file first: a bad line
+ * (error "FILE:LINE: ...") replays nothing.  Returns 0 or a MAMORI_E*
+ * code.
+ */
+int server_demo(struct server *s, const char *path, char *err,
+    size_t errlen);
+
+/*
  * Runs the main loop until SIGTERM or SIGINT (blocked in every thread by
  * the caller before server_start()): status snapshots, stats lines.
  */
