@@ -20,12 +20,13 @@ build_pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev \
   libssl-dev libyaml-dev libsqlite3-dev libzstd-dev libpcre2-dev \
   libjansson-dev librelp-dev zlib1g-dev libvectorscan-dev \
   libxml2-dev libcurl4-openssl-dev libnftables-dev libpcap-dev \
-  libacl1-dev libcap-dev libmagic-dev"
+  libacl1-dev libcap-dev libmagic-dev libmicrohttpd-dev libsodium-dev"
 run_pkgs="openssl"
 test_pkgs="bsdutils util-linux rsyslog rsyslog-relp rsyslog-gnutls \
   procps iproute2 psmisc time xxd gzip libglib2.0-0 \
   openssl jq netcat-openbsd bc sqlite3 nftables libxml2-utils \
-  python3 python3-aiosmtpd cmark-gfm nmap hping3 tcpdump aide"
+  python3 python3-aiosmtpd cmark-gfm nmap hping3 tcpdump aide chromium \
+  acl libcap2-bin"
 
 bench_pkgs="fail2ban wireshark-common"
 

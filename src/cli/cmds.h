@@ -17,5 +17,9 @@ int cmd_block(int argc, char **argv);
 int cmd_unblock(int argc, char **argv);
 int cmd_blocks(int argc, char **argv);
 int cmd_promisc(int argc, char **argv);	/* promisc-probe */
+int cmd_fim(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_rootcheck(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 
 #endif

@@ -26,6 +26,10 @@ static const struct {
 	{ "blocks", cmd_blocks, "list the blocks in force" },
 	{ "promisc-probe", cmd_promisc, "find sniffers (promiscuous NICs) "
 	    "on a segment" },
+	{ "fim", cmd_fim, "file integrity: baseline and check" },
+	{ "audit", cmd_audit, "audit this host's security settings" },
+	{ "rootcheck", cmd_rootcheck, "look for signs of a rootkit" },
+	{ "agent", cmd_agent, "watch this host and forward to the server" },
 };
 
 static void

@@ -173,6 +173,24 @@ static const char *migrations[] = {
 	"  error TEXT"
 	");"
 	"CREATE INDEX notifications_inc ON notifications(incident_id);",
+	/* 3 -> 4: the agents the server has heard (src/server/agents.h):
+	 * identity, last seen, and whether each went silent. */
+	"CREATE TABLE agents ("
+	"  name TEXT PRIMARY KEY,"
+	"  address TEXT,"
+	"  version TEXT,"
+	"  instance TEXT,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  last_seq INTEGER NOT NULL DEFAULT 0,"
+	"  cert_subject TEXT,"
+	"  key_id TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'active'"
+	"    CHECK (state IN ('active', 'silent')),"
+	"  silent_since INTEGER,"
+	"  stopped_at INTEGER"
+	");"
+	"CREATE INDEX agents_state ON agents(state, last_seen);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
