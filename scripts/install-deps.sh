@@ -26,7 +26,7 @@ test_pkgs="bsdutils util-linux rsyslog rsyslog-relp rsyslog-gnutls \
   procps iproute2 psmisc time xxd gzip libglib2.0-0 \
   openssl jq netcat-openbsd bc sqlite3 nftables libxml2-utils \
   python3 python3-aiosmtpd cmark-gfm nmap hping3 tcpdump aide chromium \
-  acl libcap2-bin"
+  acl libcap2-bin fonts-ipafont-gothic"
 
 bench_pkgs="fail2ban wireshark-common"
 
@@ -80,5 +80,7 @@ if [ $want_test = 1 ]; then
 		dpkg -x "$tmp"/syslog-ng-core_*.deb "$tools"
 		rm -rf "$tmp"
 	fi
+	# playwright-core (npm) for the browser tests, into build/tools.
+	sh "$top/scripts/install-browser.sh"
 fi
 exit 0

@@ -43,6 +43,8 @@ cat <<MSG
   A sample scenario (etc/demo.log: a scan, SSH password guessing that
   succeeds, SQL injection, a worm, a SYN flood) is replayed at start:
     $bin incident list --data $data
+  or in the console, http://127.0.0.1:8080/ (the server prints the
+  password of its first user, admin, once, below).
 
   Ctrl-C stops the server (it stores and syncs everything first).
 

@@ -29,9 +29,11 @@ usage(FILE *f)
 	    "  --config FILE  YAML configuration (default: built-in "
 	    "defaults)\n"
 	    "  --data DIR     data directory (default ./mamori-data)\n"
-	    "  --listen URL   udp://, tcp://, tls://, relp://ADDR:PORT; "
-	    "repeatable;\n"
-	    "                 replaces the configured listeners\n"
+	    "  --listen URL   udp://, tcp://, tls://, relp://ADDR:PORT, or "
+	    "the console's\n"
+	    "                 http://, https://ADDR[:PORT]; repeatable; "
+	    "replaces the\n"
+	    "                 configured listeners\n"
 	    "  --key FILE     seal key (default: storage.seal_key)\n"
 	    "  --rules PATH   ruleset: file, directory or ossec.conf "
 	    "(default: rules.path,\n"
@@ -64,6 +66,20 @@ first_steps(const struct config *c)
 		}
 	}
 	log_info("then: mamori logs search --data %s hello", c->data_dir);
+	/* The console (docs/console.md).  On its first start the server
+	 * made the user "admin" and logged its password above. */
+	for (i = 0; i < c->nlisteners; i++) {
+		const struct listener_conf *l = &c->listeners[i];
+		const char *host = strcmp(l->host, "0.0.0.0") == 0 ?
+		    "127.0.0.1" : strcmp(l->host, "::") == 0 ? "::1" : l->host;
+		int v6 = strchr(host, ':') != NULL;
+
+		if (l->proto == LISTEN_HTTP)
+			log_info("open the console: %s://%s%s%s:%s/ (users: "
+			    "mamori user --help)", l->http_tls ? "https" :
+			    "http", v6 ? "[" : "", host, v6 ? "]" : "",
+			    l->port);
+	}
 }
 
 int

@@ -21,5 +21,6 @@ int cmd_fim(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_rootcheck(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_user(int argc, char **argv);	/* user add|passwd|del|list */
 
 #endif

@@ -30,6 +30,7 @@ static const struct {
 	{ "audit", cmd_audit, "audit this host's security settings" },
 	{ "rootcheck", cmd_rootcheck, "look for signs of a rootkit" },
 	{ "agent", cmd_agent, "watch this host and forward to the server" },
+	{ "user", cmd_user, "manage the web console's users" },
 };
 
 static void

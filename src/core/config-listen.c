@@ -25,7 +25,8 @@ int
 config_listener_uses_tls(const struct listener_conf *l)
 {
 	return l->proto == LISTEN_TLS ||
-	    (l->proto == LISTEN_RELP && l->relp_tls);
+	    (l->proto == LISTEN_RELP && l->relp_tls) ||
+	    (l->proto == LISTEN_HTTP && l->http_tls);
 }
 
 const char *
@@ -78,6 +79,7 @@ config_parse_listen(const char *url, struct listener_conf *l, char *err,
 		{ "udp", LISTEN_UDP, 0 }, { "tcp", LISTEN_TCP, 0 },
 		{ "tls", LISTEN_TLS, 0 }, { "relp", LISTEN_RELP, 0 },
 		{ "relp+tls", LISTEN_RELP, 1 }, { "http", LISTEN_HTTP, 0 },
+		{ "https", LISTEN_HTTP, 1 },
 	};
 	const char *sep, *a, *hend, *port = NULL;
 	char host[256], shown[256], portbuf[8], addr[sizeof(struct in6_addr)];
@@ -108,7 +110,7 @@ config_parse_listen(const char *url, struct listener_conf *l, char *err,
 			break;
 	if (i == sizeof(schemes) / sizeof(schemes[0])) {
 		config_seterr(err, errlen, "unknown scheme '%s' (expected "
-		    "udp, tcp, tls, relp, relp+tls or http)",
+		    "udp, tcp, tls, relp, relp+tls, http or https)",
 		    config_show(url, slen, shown, sizeof(shown)));
 		return MAMORI_EINVAL;
 	}
@@ -192,7 +194,7 @@ config_parse_listen(const char *url, struct listener_conf *l, char *err,
 			    schemes[i].proto == LISTEN_RELP ? "2514" : "5514");
 			return MAMORI_EINVAL;
 		}
-		pnum = 8080;
+		pnum = schemes[i].tls ? 8443 : 8080;
 	} else {
 		if (plen == 0) {
 			config_seterr(err, errlen, "missing port after ':'");
@@ -218,7 +220,8 @@ config_parse_listen(const char *url, struct listener_conf *l, char *err,
 	}
 	snprintf(portbuf, sizeof(portbuf), "%lu", pnum);
 	l->proto = schemes[i].proto;
-	l->relp_tls = schemes[i].tls;
+	l->relp_tls = schemes[i].proto == LISTEN_RELP && schemes[i].tls;
+	l->http_tls = schemes[i].proto == LISTEN_HTTP && schemes[i].tls;
 	if ((l->host = strdup(host)) == NULL ||
 	    (l->port = strdup(portbuf)) == NULL ||
 	    (l->url = strdup(url)) == NULL) {
@@ -232,12 +235,15 @@ config_parse_listen(const char *url, struct listener_conf *l, char *err,
 int
 config_set_default_listeners(struct config *c)
 {
+	/* The console's listener comes before tls://, which exists only
+	 * when tls.cert is set. */
 	static const char *const urls[] = {
 		"udp://127.0.0.1:5514", "tcp://127.0.0.1:5514",
-		"relp://127.0.0.1:2514", "tls://127.0.0.1:6514",
+		"relp://127.0.0.1:2514", "http://127.0.0.1:8080",
+		"tls://127.0.0.1:6514",
 	};
 	struct listener_conf *ls;
-	size_t i, n = c->tls.cert != NULL ? 4 : 3;
+	size_t i, n = c->tls.cert != NULL ? 5 : 4;
 	int r;
 
 	if ((ls = calloc(n, sizeof(*ls))) == NULL)

@@ -33,6 +33,8 @@
 #include "incident/notify.h"
 #include "respond/respond.h"
 #include "net/net-conf.h"
+#include "web/web.h"
+#include "server/agents.h"
 
 #define CONFIG_MAX_FILE		(1024 * 1024)	/* no real config is larger */
 #define CONFIG_MAX_LISTENERS	1024
@@ -120,7 +122,7 @@ _Static_assert(NSETTINGS <= 32, "settings do not fit an unsigned mask");
 
 static const char *const sections[] = {
 	"server", "listeners", "input", "pipeline", "storage", "tls", "rules",
-	"incidents", "notify", "respond", "sensor",
+	"incidents", "notify", "respond", "sensor", "web", "agents",
 };
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 
@@ -544,7 +546,8 @@ load_listener(struct config_load_ctx *x, yaml_node_t *item, size_t idx,
 		return 0;
 	if (!config_listener_uses_tls(l))
 		return fail(x, node_line(tlsnode), "setting '%stls': only "
-		    "tls:// and relp+tls:// listeners use TLS", prefix);
+		    "tls://, relp+tls:// and https:// listeners use TLS",
+		    prefix);
 	snprintf(name, sizeof(name), "%stls.", prefix);
 	return load_map(x, tlsnode, "tls", name, &l->tls, tls_set);
 }
@@ -605,6 +608,10 @@ load_module(struct config_load_ctx *x, const char *section, yaml_node_t *v)
 		return respond_conf_parse(&d, v, section, x->c->respond);
 	if (strcmp(section, "sensor") == 0)
 		return net_sensor_conf_parse(&d, v, section, x->c->sensor);
+	if (strcmp(section, "web") == 0)
+		return web_conf_parse(&d, v, section, x->c->web);
+	if (strcmp(section, "agents") == 0)
+		return agents_conf_parse(&d, v, section, x->c->agents);
 	notify_plan_free(x->c->notify);
 	x->c->notify = NULL;
 	return notify_plan_parse(&d, v, section, &x->c->notify);
@@ -626,7 +633,7 @@ load_root(struct config_load_ctx *x, yaml_node_t *root)
 		return fail(x, node_line(root), "expected a mapping of "
 		    "sections (server:, listeners:, input:, pipeline:, "
 		    "storage:, tls:, rules:, incidents:, notify:, respond:, "
-		    "sensor:), "
+		    "sensor:, web:, agents:), "
 		    "got %s", node_kind(root));
 	for (pair = root->data.mapping.pairs.start;
 	    pair < root->data.mapping.pairs.top; pair++) {
@@ -652,7 +659,9 @@ load_root(struct config_load_ctx *x, yaml_node_t *root)
 		} else if (strcmp(sections[i], "incidents") == 0 ||
 		    strcmp(sections[i], "notify") == 0 ||
 		    strcmp(sections[i], "respond") == 0 ||
-		    strcmp(sections[i], "sensor") == 0) {
+		    strcmp(sections[i], "sensor") == 0 ||
+		    strcmp(sections[i], "web") == 0 ||
+		    strcmp(sections[i], "agents") == 0) {
 			r = load_module(x, sections[i], v);
 		} else {
 			snprintf(prefix, sizeof(prefix), "%s.", sections[i]);

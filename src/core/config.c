@@ -26,6 +26,8 @@
 #include "incident/notify.h"
 #include "respond/respond.h"
 #include "net/net-conf.h"
+#include "web/web.h"
+#include "server/agents.h"
 #include "core/timeutil.h"
 
 #define DEFAULT_DATA_DIR	"./mamori-data"
@@ -133,10 +135,16 @@ config_modules_free(struct config *c)
 	notify_plan_free(c->notify);
 	respond_conf_free(c->respond);
 	net_sensor_conf_free(c->sensor);
+	web_conf_free(c->web);
+	if (c->agents != NULL)
+		agents_conf_release(c->agents);
+	free(c->agents);
 	c->incidents = NULL;
 	c->notify = NULL;
 	c->respond = NULL;
 	c->sensor = NULL;
+	c->web = NULL;
+	c->agents = NULL;
 }
 
 int
@@ -146,10 +154,13 @@ config_modules_default(struct config *c)
 	if ((c->incidents = calloc(1, sizeof(*c->incidents))) == NULL ||
 	    incident_conf_init(c->incidents) != 0 ||
 	    respond_conf_new(&c->respond) != 0 ||
-	    net_sensor_conf_new(&c->sensor) != 0) {
+	    net_sensor_conf_new(&c->sensor) != 0 ||
+	    web_conf_new(&c->web) != 0 ||
+	    (c->agents = calloc(1, sizeof(*c->agents))) == NULL) {
 		config_modules_free(c);
 		return MAMORI_ENOMEM;
 	}
+	agents_conf_init(c->agents);
 	return 0;
 }
 
@@ -169,6 +180,8 @@ config_copy(struct config *dst, const struct config *src)
 	dst->notify = NULL;
 	dst->respond = NULL;
 	dst->sensor = NULL;
+	dst->web = NULL;
+	dst->agents = NULL;
 	if (config_modules_default(dst) != 0 ||
 	    config_dup_opt(&dst->path, src->path) != 0 ||
 	    config_dup_opt(&dst->data_dir, src->data_dir) != 0 ||

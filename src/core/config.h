@@ -38,6 +38,7 @@ struct listener_conf {
 	char		*url;		/* as written: "tcp://127.0.0.1:5514" */
 	struct tls_conf	 tls;		/* tls:// (and relp:// with tls) */
 	int		 relp_tls;	/* relp:// with TLS (librelp, GnuTLS) */
+	int		 http_tls;	/* https:// (the console over TLS) */
 	int		 line;		/* line in the config file, 0 if none */
 };
 
@@ -45,6 +46,8 @@ struct incident_conf;
 struct notify_plan;
 struct respond_conf;
 struct net_sensor_conf;
+struct web_conf;
+struct agents_conf;
 
 struct config {
 	char		*path;		/* file read, NULL when defaults only */
@@ -57,7 +60,8 @@ struct config {
 	int64_t		 stats_interval_ns;	/* default 60 s */
 
 	/* listeners: (defaults: udp+tcp 127.0.0.1:5514, relp 127.0.0.1:2514,
-	   tls 127.0.0.1:6514 when tls.cert is set) */
+	   the console on http 127.0.0.1:8080, tls 127.0.0.1:6514 when
+	   tls.cert is set) */
 	struct listener_conf *listeners;
 	size_t		 nlisteners;
 	int		 listeners_default;	/* 1 while listeners are the
@@ -97,13 +101,16 @@ struct config {
 	char		*rules_path;	/* file, directory or ossec.conf;
 					   NULL: the bundled ruleset */
 
-	/* incidents:, notify:, respond:, sensor: belong to their modules
-	 * (src/incident/incmgr.h, notify.h, src/respond/respond.h).  A
-	 * file's sections replace the defaults whole. */
+	/* incidents:, notify:, respond:, sensor:, web:, agents: belong to their
+	 * modules (src/incident/incmgr.h, notify.h, src/respond/respond.h,
+	 * src/net/net-conf.h, src/web/web.h).  A file's sections replace
+	 * the defaults whole. */
 	struct incident_conf *incidents;	/* always set */
 	struct notify_plan *notify;	/* NULL: nobody is notified */
 	struct respond_conf *respond;	/* always set */
 	struct net_sensor_conf *sensor;	/* always set (src/net/net-conf.h) */
+	struct web_conf	*web;		/* always set (src/web/web.h) */
+	struct agents_conf *agents;	/* always set (src/server/agents.h) */
 };
 
 /*
@@ -123,7 +130,9 @@ int config_load(struct config *c, const char *path, char *err,
 
 /*
  * Parses a listener URL ("udp://127.0.0.1:5514", "tcp://[::1]:10514",
- * "tls://0.0.0.0:6514", "relp://127.0.0.1:2514", "http://127.0.0.1:8080")
+ * "tls://0.0.0.0:6514", "relp://127.0.0.1:2514", "http://127.0.0.1:8080",
+ * "https://0.0.0.0:8443"; an http:// or https:// URL without a port
+ * means 8080 or 8443)
  * into l (strings allocated; release with config_listener_release()).
  * Returns 0, MAMORI_EINVAL with a reason in err (l is then empty), or
  * MAMORI_ENOMEM.

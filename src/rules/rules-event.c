@@ -19,6 +19,15 @@
 static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
     "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
+/* What OSSEC's pre-decoding takes in a host name (rules-predecode.c). */
+static int
+host_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '/' || c == '@' || c == '(' || c == ')';
+}
+
 size_t
 rules_event_line(const struct event *ev, char *buf, size_t len)
 {
@@ -52,18 +61,27 @@ rules_event_line(const struct event *ev, char *buf, size_t len)
 	if (w < 0 || (size_t)w >= len)
 		return len - 1;
 	n = (size_t)w;
-	if (ev->host.len > 0)
-		w = snprintf(buf + n, len - n, "%.*s ", (int)ev->host.len,
-		    event_str(ev, &ev->host));
-	else {
-		size_t al;
-		const char *a = event_src_addr(ev->src, &al);
+	{
+		const char *h;
+		size_t hl, i;
 
-		w = snprintf(buf + n, len - n, "%.*s ", (int)al, a);
+		if (ev->host.len > 0) {
+			h = event_str(ev, &ev->host);
+			hl = ev->host.len;
+		} else
+			h = event_src_addr(ev->src, &hl);
+		/* The host as OSSEC's pre-decoding reads one: a sender
+		 * must not hide its lines from the program's decoders by
+		 * naming itself "a<b" (or by an IPv6 address's colons). */
+		if (hl >= len - n)
+			return len - 1;
+		for (i = 0; i < hl; i++)
+			buf[n + i] = host_char((unsigned char)h[i]) ? h[i] :
+			    '_';
+		n += hl;
+		buf[n++] = ' ';
+		buf[n] = '\0';
 	}
-	if (w < 0 || (size_t)w >= len - n)
-		return len - 1;
-	n += (size_t)w;
 	if (ev->app.len > 0) {
 		if (ev->procid.len > 0)
 			w = snprintf(buf + n, len - n, "%.*s[%.*s]: ",

@@ -137,9 +137,33 @@ struct server {
 
 	int			 store_was_empty;	/* at open: --demo */
 
+	/* The agent registry (server-agentwire.c, agents.h). */
+	struct agents		*agents;
+	int64_t			 agents_swept_ns;	/* main thread */
+
 	/* The network sensor (server-sensor.c); NULL when off. */
 	struct server_sensor	*sensor;
+
+	/* The web console (server-web.c, src/web/); NULL when no http://
+	 * or https:// listener is configured. */
+	struct web_server	*web;
+	/* The main thread kept CAP_NET_ADMIN through the privilege drop
+	 * (for the threads that change the firewall); server_start() lets
+	 * it go once those are started. */
+	int			 kept_cap;
 };
+
+/* server-agentwire.c: the agent registry opened with mamori.db, fed
+ * by the workers (observe: any event; only mamori-agent ones count),
+ * swept by the main thread (tick: about every 10 s), freed at the end. */
+struct agents;
+int server_agents_init(struct server *s, char *err, size_t errlen);
+void server_agents_observe(struct worker *w, const struct event *ev);
+void server_agents_tick(struct server *s, int64_t mono_ns);
+void server_agents_release(struct server *s);
+/* server-worker.c: queues an internal event made under w->mu (the
+ * worker's reports: rules, then the writer).  0 or MAMORI_ENOMEM. */
+int server_worker_add_report(struct worker *w, struct event *ev);
 
 /* server-sensor.c: captures opened by init (before the privileges are
  * dropped), run by start, stopped (flows and windows flushed into the
@@ -176,8 +200,6 @@ int server_alerts_take(struct server_alerts *l, struct event *ev);
 void server_alerts_flush(struct server *s, struct server_alerts *l);
 void server_alerts_release(struct server_alerts *l);
 
-/* server-status.c */
-/* Returns the status snapshot as JSON text (caller frees). */
 /* server-incidents.c */
 int server_incidents_init(struct server *s, char *err, size_t errlen);
 int server_incidents_start(struct server *s, char *err, size_t errlen);
@@ -185,9 +207,35 @@ void server_incidents_alert(struct server *s, struct server_alert *a);
 void server_incidents_flush(struct server *s);
 void server_incidents_reload(struct server *s);
 void server_incidents_release(struct server *s);
+/* The console's "notify" button: hands incident id to the notifier
+ * (contact NULL: along the routes; else that contact only, past the
+ * routes and the rate limit).  Thread-safe.  Returns 0,
+ * MAMORI_ECONFIG (no notify: section, or incidents off),
+ * MAMORI_ENOTFOUND (no such contact), MAMORI_EAGAIN (queue full) or
+ * MAMORI_ECLOSED. */
+int server_incidents_notify(struct server *s, int64_t id, const char *why,
+    const char *contact);
 
+/* server-status.c */
+/* The status snapshot: as a JSON object (new reference, NULL when out of
+ * memory), and as text (caller frees).  Thread-safe. */
+json_t *server_status_object(struct server *s);
 char *server_status_json(struct server *s);
 void server_status_save(struct server *s);
 void server_stats_line(struct server *s);
+
+/* server-web.c: the console.  init binds its listeners and reads their
+ * certificates (before the privileges are dropped); start_containment
+ * starts the thread that may change the firewall (from the thread that
+ * kept CAP_NET_ADMIN); start serves; kick wakes its live updates (any
+ * thread); stop and release.  All are no-ops without a console. */
+int server_web_init(struct server *s, char *err, size_t errlen);
+int server_web_wants_cap(const struct server *s);
+int server_web_start_containment(struct server *s, char *err,
+    size_t errlen);
+int server_web_start(struct server *s, char *err, size_t errlen);
+void server_web_kick(struct server *s);
+void server_web_stop(struct server *s);
+void server_web_release(struct server *s);
 
 #endif

@@ -185,6 +185,26 @@ server_incidents_flush(struct server *s)
 	if (r != 0 && si->errors++ % 1000 == 0)
 		log_err("incidents: cannot write to mamori.db: %s (kept for "
 		    "the next try)", mamori_strerror(r));
+	/* Hook for the console (server-web.c): alerts and incidents were
+	 * just written; its live updates look now. */
+	server_web_kick(s);
+}
+
+/* Hook for the console (server-web.c): its "notify" button.  The
+ * notifier's queue is thread-safe; the plan is read-only. */
+int
+server_incidents_notify(struct server *s, int64_t id, const char *why,
+    const char *contact)
+{
+	struct server_incidents *si = s->incidents;
+
+	if (si == NULL || si->notifier == NULL || s->cfg->notify == NULL)
+		return MAMORI_ECONFIG;
+	if (contact == NULL)
+		return notifier_submit(si->notifier, id, why);
+	if (notify_plan_contact(s->cfg->notify, contact) < 0)
+		return MAMORI_ENOTFOUND;
+	return notifier_submit_to(si->notifier, id, why, contact);
 }
 
 /* SIGHUP: the taxonomy and playbooks are read again; only a complete

@@ -1,6 +1,7 @@
 /*
  * server-status.c - what the server tells about itself: a JSON snapshot
- * kept in mamori.db (read by `mamori status` and, later, the console),
+ * kept in mamori.db (read by `mamori status`; the console asks for it
+ * live, server_status_object()),
  * per-host counts merged into the hosts table, and a stats line on
  * standard error every server.stats_interval.
  */
@@ -52,11 +53,11 @@ queue_json(const char *name, struct queue *q, size_t cap)
 	    "peak", (json_int_t)peak, "capacity", (json_int_t)cap);
 }
 
-char *
-server_status_json(struct server *s)
+json_t *
+server_status_object(struct server *s)
 {
 	json_t *root, *ls, *qs;
-	char started[40], now[40], name[32], *text;
+	char started[40], now[40], name[32];
 	int64_t t = time_now_ns();
 	size_t i;
 	int w;
@@ -102,6 +103,17 @@ server_status_json(struct server *s)
 		return NULL;
 	if (s->sensor != NULL)
 		json_object_set_new(root, "sensor", server_sensor_json(s));
+	return root;
+}
+
+char *
+server_status_json(struct server *s)
+{
+	json_t *root;
+	char *text;
+
+	if ((root = server_status_object(s)) == NULL)
+		return NULL;
 	text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return text;

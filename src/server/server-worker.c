@@ -81,22 +81,30 @@ skew_report(struct worker *w, struct host_entry *h, int64_t offset_ns,
 	    sd, text)) == NULL)
 		return;
 	ev->listener = SERVER_INTERNAL_LISTENER;
+	if (server_worker_add_report(w, ev) != 0) {
+		event_free(ev);
+		return;
+	}
+	atomic_fetch_add(&s->n.internal, 1);
+	atomic_fetch_add(&s->n.skew_reports, 1);
+}
+
+int
+server_worker_add_report(struct worker *w, struct event *ev)
+{
 	/* Queued after w->mu is released: waiting on a full writer queue
 	 * while holding it would block the main thread's status save. */
 	if (w->nreports == w->capreports) {
 		size_t cap = w->capreports ? w->capreports * 2 : 16;
 		struct event **v = realloc(w->reports, cap * sizeof(*v));
 
-		if (v == NULL) {
-			event_free(ev);
-			return;
-		}
+		if (v == NULL)
+			return MAMORI_ENOMEM;
 		w->reports = v;
 		w->capreports = cap;
 	}
 	w->reports[w->nreports++] = ev;
-	atomic_fetch_add(&s->n.internal, 1);
-	atomic_fetch_add(&s->n.skew_reports, 1);
+	return 0;
 }
 
 /* Queues the reports made under w->mu; called without it. */
@@ -178,6 +186,30 @@ sweep(struct worker *w, int64_t now_ns)
 				skew_close_window(w, h, now_ns);
 }
 
+/*
+ * Whether ev's time says nothing of its sender's clock: mamori's own
+ * events, and what an agent sends from its queue (lines it read perhaps
+ * long ago, during an outage) -- except its heartbeats sent with an
+ * empty queue, which are fresh.
+ */
+static int
+not_a_clock(const struct event *ev)
+{
+	static const char tag[] = "[mamori-agent@32473 ";
+	const char *sd;
+
+	if (ev->listener == SERVER_INTERNAL_LISTENER)
+		return 1;
+	if (ev->sd.len < sizeof(tag) - 1)
+		return 0;
+	sd = event_str(ev, &ev->sd);
+	if (memmem(sd, ev->sd.len, tag, sizeof(tag) - 1) == NULL)
+		return 0;
+	return !(ev->msgid.len == 9 &&
+	    memcmp(event_str(ev, &ev->msgid), "heartbeat", 9) == 0 &&
+	    memmem(sd, ev->sd.len, " queue=\"0\"", 10) != NULL);
+}
+
 static void
 track_host(struct worker *w, const struct event *ev)
 {
@@ -204,8 +236,7 @@ track_host(struct worker *w, const struct event *ev)
 	h->dirty = 1;
 	/* mamori's own events carry the time of what they report (a flow's
 	 * start, a scan's window), not a clock to check. */
-	if ((ev->flags & EVENT_F_HAS_TS) &&
-	    ev->listener != SERVER_INTERNAL_LISTENER)
+	if ((ev->flags & EVENT_F_HAS_TS) && !not_a_clock(ev))
 		skew_sample(w, h, ev->ts_ns, ev->recv_ns);
 }
 
@@ -271,6 +302,7 @@ server_worker_thread(void *arg)
 				count_format(s, ev);
 			}
 			track_host(w, ev);
+			server_agents_observe(w, ev);
 		}
 		if (time_now_ns() - w->last_sweep_ns > NS_PER_SEC)
 			sweep(w, time_now_ns());

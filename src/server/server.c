@@ -18,6 +18,7 @@
 #include "core/timeutil.h"
 #include "respond/respond.h"
 #include "server/server-impl.h"
+#include "web/web.h"
 
 #define STATUS_EVERY_NS	(5 * NS_PER_SEC)
 
@@ -144,10 +145,9 @@ bind_listeners(struct server *s, char *err, size_t errlen)
 				return rc;
 			break;
 		case LISTEN_HTTP:
-			/* The console and its API arrive with issue 7. */
+			/* The console: bound by server_web_init(); its
+			 * counters stay zero (it takes no logs). */
 			s->lstats[i] = &s->relp_stats[i];
-			log_warn("%s: the web console is not part of this "
-			    "release; listener ignored", lc->url);
 			break;
 		}
 	}
@@ -208,7 +208,8 @@ server_new(const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", dberr);
 		goto fail;
 	}
-	if (server_rules_init(s, err, errlen) != 0 ||
+	if (server_agents_init(s, err, errlen) != 0 ||
+	    server_rules_init(s, err, errlen) != 0 ||
 	    server_incidents_init(s, err, errlen) != 0)
 		goto fail;
 
@@ -230,7 +231,8 @@ server_new(const struct config *c, char *err, size_t errlen)
 		}
 	}
 	if (bind_listeners(s, err, errlen) != 0 ||
-	    server_sensor_init(s, err, errlen) != 0)
+	    server_sensor_init(s, err, errlen) != 0 ||
+	    server_web_init(s, err, errlen) != 0)	/* hook: console */
 		goto fail;
 	return s;
  fail:
@@ -292,12 +294,14 @@ server_drop_privileges(struct server *s, char *err, size_t errlen)
 		    c->data_dir, c->user, strerror(errno));
 		return MAMORI_ESYS;
 	}
-	/* Automatic blocks need CAP_NET_ADMIN, alone, after the drop. */
-	keepcap = s->incidents != NULL && c->respond->nautos > 0 &&
-	    !c->respond->dry_run;
+	/* Automatic blocks, and the console's (hook: server-web.c), need
+	 * CAP_NET_ADMIN, alone, after the drop. */
+	keepcap = (s->incidents != NULL && c->respond->nautos > 0 &&
+	    !c->respond->dry_run) || server_web_wants_cap(s);
 	if (keepcap && respond_keepcap_before() != 0) {
 		snprintf(err, errlen, "cannot keep CAP_NET_ADMIN for "
-		    "respond.auto_block: %s", strerror(errno));
+		    "blocks (respond.auto_block, the console): %s",
+		    strerror(errno));
 		return MAMORI_ESYS;
 	}
 	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
@@ -308,9 +312,11 @@ server_drop_privileges(struct server *s, char *err, size_t errlen)
 	}
 	if (keepcap && respond_keepcap_after() != 0) {
 		snprintf(err, errlen, "cannot keep CAP_NET_ADMIN for "
-		    "respond.auto_block: %s", strerror(errno));
+		    "blocks (respond.auto_block, the console): %s",
+		    strerror(errno));
 		return MAMORI_ESYS;
 	}
+	s->kept_cap = keepcap;
 	if (setuid(0) == 0) {
 		snprintf(err, errlen, "privileges not dropped: setuid(0) "
 		    "still succeeds");
@@ -332,11 +338,23 @@ server_start(struct server *s, char *err, size_t errlen)
 	size_t i;
 	int w, rc;
 
-	if (server_incidents_start(s, err, errlen) != 0) {
+	if (server_incidents_start(s, err, errlen) != 0 ||
+	    server_web_start_containment(s, err, errlen) != 0) {
 		s->started = 1;
 		server_stop(s);
 		return MAMORI_ESYS;
 	}
+	/* Hook (server-web.c): the threads that change the firewall have
+	 * it now; nothing started from here on (writer, workers,
+	 * listeners, the console's request threads) holds CAP_NET_ADMIN. */
+	if (s->kept_cap && web_drop_caps() != 0) {
+		snprintf(err, errlen, "cannot let CAP_NET_ADMIN go: %s",
+		    strerror(errno));
+		s->started = 1;
+		server_stop(s);
+		return MAMORI_ESYS;
+	}
+	s->kept_cap = 0;
 	if ((rc = pthread_create(&s->writer, NULL, server_writer_thread,
 	    s)) != 0)
 		goto fail;
@@ -354,7 +372,8 @@ server_start(struct server *s, char *err, size_t errlen)
 	if (s->relp != NULL && relp_listeners_start(s->relp) != 0)
 		goto fail;
 	s->started = 1;
-	if (server_sensor_start(s, err, errlen) != 0) {
+	if (server_sensor_start(s, err, errlen) != 0 ||
+	    server_web_start(s, err, errlen) != 0) {	/* hook: console */
 		server_stop(s);
 		return MAMORI_ESYS;
 	}
@@ -400,6 +419,7 @@ server_run(struct server *s)
 			server_status_save(s);
 			last_status = now;
 		}
+		server_agents_tick(s, now);
 		if (now - last_stats >= s->cfg->stats_interval_ns) {
 			server_stats_line(s);
 			last_stats = now;
@@ -416,6 +436,9 @@ server_stop(struct server *s)
 	if (!s->started)
 		return;
 	atomic_store(&s->stopping, 1);
+	/* Hook: the console first, so no request reads a stopping
+	 * pipeline. */
+	server_web_stop(s);
 	/* Listeners first, so nothing new arrives; each takes what its
 	 * sockets already hold. */
 	for (i = 0; i < s->nlisteners; i++)
@@ -486,6 +509,8 @@ server_free(struct server *s)
 	free(s->relp_stats);
 	free(s->writer_counts);
 	server_sensor_release(s);
+	server_agents_release(s);
+	server_web_release(s);		/* hook: console */
 	server_incidents_release(s);
 	server_rules_release(s);
 	db_close(s->alerts_db);

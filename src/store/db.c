@@ -191,6 +191,48 @@ static const char *migrations[] = {
 	"  stopped_at INTEGER"
 	");"
 	"CREATE INDEX agents_state ON agents(state, last_seen);",
+	/* 4 -> 5: the web console (src/web/web-users.h): users with
+	 * argon2id password hashes, sessions and API tokens (only the
+	 * SHA-256 of each token is kept), failed logins for the rate
+	 * limit; and an index for the console's live updates, which look
+	 * for incidents by the time they changed. */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  role INTEGER NOT NULL CHECK (role BETWEEN 1 AND 3),"
+	"  password TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  last_login INTEGER"
+	");"
+	"CREATE TABLE sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  token_hash BLOB NOT NULL UNIQUE,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  csrf TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  address TEXT"
+	");"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE INDEX sessions_expires ON sessions(expires);"
+	"CREATE TABLE api_tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  name TEXT NOT NULL,"
+	"  token_hash BLOB NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL,"
+	"  last_used INTEGER,"
+	"  UNIQUE (user_id, name)"
+	");"
+	"CREATE TABLE login_failures ("
+	"  key TEXT NOT NULL,"
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX login_failures_key ON login_failures(key, at);"
+	"CREATE INDEX login_failures_at ON login_failures(at);"
+	"CREATE INDEX incidents_updated ON incidents(updated);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

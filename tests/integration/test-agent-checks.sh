@@ -8,12 +8,16 @@
 #  - audit (on a fake root, --root as audit.root): an account with an
 #    empty password and a second UID 0 (intrusion);
 #  - rootcheck (on a fake root): a known rootkit's directory (backdoor).
-# A bad fim: setting stops the agent with its file and line.
+# A bad fim: setting stops the agent with its file and line.  The
+# server's agent registry records the agent, and when it stops sending,
+# an "agent went silent" alert follows (agents.silent_after: 2s here).
 . "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null || { echo "FAIL: jq missing"; exit 1; }
 tport=$(free_port tcp)
-start_server --listen "tcp://127.0.0.1:$tport" || exit 1
+printf 'agents:\n  silent_after: 2s\n' > "$T/server.yaml"
+start_server --config "$T/server.yaml" --listen "tcp://127.0.0.1:$tport" ||
+    exit 1
 
 W="$T/watched"
 R="$T/root"
@@ -101,10 +105,24 @@ wait_match mamori-audit '"check":"accounts"' && pass ||
 wait_match mamori-rootcheck "/usr/src/.puta" && pass ||
     fail "rootcheck findings"
 
+check "registry knows the agent" "$(sqlite3 "$DATA/mamori.db" \
+    "select state from agents where name = 'checks-it'")" "active"
 kill -TERM "$(cat "$T/agent.pid")"
 wait "$(cat "$T/agent.pid")"
 check "agent stopped cleanly" "$?" 0
 rm -f "$T/agent.pid"
+# Silence: the registry's sweep (every 10 s) marks it and reports it.
+i=0
+while [ $i -lt 300 ]; do
+	n=$(sqlite3 "$DATA/mamori.db" "select count(*) from alerts
+	    where rule_id = 122340" 2>/dev/null)
+	[ "${n:-0}" -ge 1 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+check "agent went silent: alert" "${n:-0}" 1
+check "agent went silent: state" "$(sqlite3 "$DATA/mamori.db" \
+    "select state from agents where name = 'checks-it'")" "silent"
 stop_server
 
 # The rules: alerts and incidents of the right categories.

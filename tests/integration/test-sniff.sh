@@ -63,11 +63,15 @@ sniff_while() {
 	ip netns exec "$H" "$MAMORI" sniff -i "mhA$$" --json \
 	    > "$T/$name.json" 2> "$T/$name.err" &
 	echo $! > "$T/sniff.pid"
+	# A loaded machine may take a while to load the rules: the traffic
+	# must not start before the capture does.
 	j=0
-	while ! grep -q "watching" "$T/$name.err" && [ $j -lt 50 ]; do
+	while ! grep -qs "watching" "$T/$name.err" && [ $j -lt 600 ]; do
 		sleep 0.1
 		j=$((j + 1))
 	done
+	grep -qs "watching" "$T/$name.err" ||
+	    fail "$name: sniff did not start: $(cat "$T/$name.err")"
 	ip netns exec "$B" "$@" > "$T/$name.out" 2>&1
 	sleep 0.5
 	kill -INT "$(cat "$T/sniff.pid")"

@@ -245,8 +245,8 @@ TEST(test_defaults)
 	CHECK_INT(c.tls.verify_client, TLS_VERIFY_NONE);
 
 	CHECK_INT(c.listeners_default, 1);
-	CHECK_INT(c.nlisteners, 3);
-	if (c.nlisteners == 3) {
+	CHECK_INT(c.nlisteners, 4);
+	if (c.nlisteners == 4) {
 		CHECK_INT(c.listeners[0].proto, LISTEN_UDP);
 		CHECK_STR(c.listeners[0].url, "udp://127.0.0.1:5514");
 		CHECK_STR(c.listeners[0].host, "127.0.0.1");
@@ -258,6 +258,11 @@ TEST(test_defaults)
 		CHECK_STR(c.listeners[2].port, "2514");
 		CHECK_INT(c.listeners[2].relp_tls, 0);
 		CHECK_INT(c.listeners[0].line, 0);
+		/* The console (issue 7), on loopback. */
+		CHECK_INT(c.listeners[3].proto, LISTEN_HTTP);
+		CHECK_STR(c.listeners[3].url, "http://127.0.0.1:8080");
+		CHECK_STR(c.listeners[3].port, "8080");
+		CHECK_INT(c.listeners[3].http_tls, 0);
 	}
 	CHECK_INT(config_check(&c, err, sizeof(err)), 0);
 
@@ -375,31 +380,42 @@ TEST(test_listen_valid)
 		enum listen_proto	 proto;
 		int			 relp_tls;
 		const char		*host, *port;
+		int			 http_tls;
 	} good[] = {
-		{ "udp://127.0.0.1:5514", LISTEN_UDP, 0, "127.0.0.1", "5514" },
-		{ "tcp://0.0.0.0:514", LISTEN_TCP, 0, "0.0.0.0", "514" },
-		{ "tls://10.1.2.3:6514", LISTEN_TLS, 0, "10.1.2.3", "6514" },
+		{ "udp://127.0.0.1:5514", LISTEN_UDP, 0,
+		    "127.0.0.1", "5514", 0 },
+		{ "tcp://0.0.0.0:514", LISTEN_TCP, 0, "0.0.0.0", "514", 0 },
+		{ "tls://10.1.2.3:6514", LISTEN_TLS, 0,
+		    "10.1.2.3", "6514", 0 },
 		{ "relp://127.0.0.1:2514", LISTEN_RELP, 0, "127.0.0.1",
-		    "2514" },
+		    "2514", 0 },
 		{ "relp+tls://127.0.0.1:2515", LISTEN_RELP, 1, "127.0.0.1",
-		    "2515" },
+		    "2515", 0 },
 		{ "http://127.0.0.1:8081", LISTEN_HTTP, 0, "127.0.0.1",
-		    "8081" },
-		{ "http://127.0.0.1", LISTEN_HTTP, 0, "127.0.0.1", "8080" },
-		{ "tcp://[::1]:10514", LISTEN_TCP, 0, "::1", "10514" },
-		{ "udp://[::]:514", LISTEN_UDP, 0, "::", "514" },
-		{ "udp://[2001:db8::5]:1", LISTEN_UDP, 0, "2001:db8::5", "1" },
+		    "8081", 0 },
+		{ "http://127.0.0.1", LISTEN_HTTP, 0, "127.0.0.1", "8080", 0 },
+		{ "tcp://[::1]:10514", LISTEN_TCP, 0, "::1", "10514", 0 },
+		{ "udp://[::]:514", LISTEN_UDP, 0, "::", "514", 0 },
+		{ "udp://[2001:db8::5]:1", LISTEN_UDP, 0,
+		    "2001:db8::5", "1", 0 },
 		{ "udp://[fe80::1%eth0]:514", LISTEN_UDP, 0, "fe80::1%eth0",
-		    "514" },
-		{ "http://[::1]", LISTEN_HTTP, 0, "::1", "8080" },
+		    "514", 0 },
+		{ "http://[::1]", LISTEN_HTTP, 0, "::1", "8080", 0 },
+		{ "https://127.0.0.1:8443", LISTEN_HTTP, 0, "127.0.0.1",
+		    "8443", 1 },
+		{ "https://[::]", LISTEN_HTTP, 0, "::", "8443", 1 },
+		{ "HTTPS://console.example:443", LISTEN_HTTP, 0,
+		    "console.example", "443", 1 },
 		{ "tcp://localhost:65535", LISTEN_TCP, 0, "localhost",
-		    "65535" },
+		    "65535", 0 },
 		{ "tcp://logs.example.org:514", LISTEN_TCP, 0,
-		    "logs.example.org", "514" },
+		    "logs.example.org", "514", 0 },
 		{ "tcp://log-1.example:514", LISTEN_TCP, 0, "log-1.example",
-		    "514" },
-		{ "TCP://127.0.0.1:514", LISTEN_TCP, 0, "127.0.0.1", "514" },
-		{ "udp://127.0.0.1:00514", LISTEN_UDP, 0, "127.0.0.1", "514" },
+		    "514", 0 },
+		{ "TCP://127.0.0.1:514", LISTEN_TCP, 0,
+		    "127.0.0.1", "514", 0 },
+		{ "udp://127.0.0.1:00514", LISTEN_UDP, 0,
+		    "127.0.0.1", "514", 0 },
 	};
 	struct listener_conf l;
 	char err[256];
@@ -415,6 +431,7 @@ TEST(test_listen_valid)
 		}
 		CHECK_INT(l.proto, good[i].proto);
 		CHECK_INT(l.relp_tls, good[i].relp_tls);
+		CHECK_INT(l.http_tls, good[i].http_tls);
 		CHECK_STR(l.host, good[i].host);
 		CHECK_STR(l.port, good[i].port);
 		CHECK_STR(l.url, good[i].url);
@@ -437,9 +454,9 @@ TEST(test_listen_invalid)
 		{ "127.0.0.1:514", "expected scheme://host:port, such as "
 		    "tcp://127.0.0.1:5514" },
 		{ "ftp://127.0.0.1:21", "unknown scheme 'ftp' (expected udp, "
-		    "tcp, tls, relp, relp+tls or http)" },
-		{ "https://127.0.0.1:443", "unknown scheme 'https' (expected "
-		    "udp, tcp, tls, relp, relp+tls or http)" },
+		    "tcp, tls, relp, relp+tls, http or https)" },
+		{ "http+tls://127.0.0.1:443", "unknown scheme 'http+tls' "
+		    "(expected udp, tcp, tls, relp, relp+tls, http or https)" },
 		{ "udp://127.0.0.1", "missing port, as in "
 		    "udp://127.0.0.1:5514" },
 		{ "relp://[::1]", "missing port, as in relp://[::1]:2514" },
@@ -477,6 +494,7 @@ TEST(test_listen_invalid)
 		{ "tcp://127.0.0.1:514/path", "unexpected '/path' after the "
 		    "port" },
 		{ "http://127.0.0.1/", "unexpected '/' after the host" },
+		{ "https://127.0.0.1:8443/", "unexpected '/' after the port" },
 	};
 	struct listener_conf l;
 	char err[256], longurl[1100];
@@ -488,7 +506,8 @@ TEST(test_listen_invalid)
 		    sizeof(err)), MAMORI_EINVAL);
 		CHECK_STR(err, bad[i].why);
 		CHECK(l.host == NULL && l.port == NULL && l.url == NULL);
-		CHECK(l.proto == 0 && l.relp_tls == 0 && l.line == 0);
+		CHECK(l.proto == 0 && l.relp_tls == 0 && l.http_tls == 0 &&
+		    l.line == 0);
 		config_listener_release(&l);
 	}
 	CHECK_INT(config_parse_listen(NULL, &l, err, sizeof(err)),
@@ -573,26 +592,29 @@ TEST(test_default_tls_listener)
 	CHECK_INT(load_text(&c, "tls:\n  cert: /a/s.crt\n  key: /a/s.key\n"
 	    "  verify_client: optional\n", err, sizeof(err)), 0);
 	CHECK_INT(c.listeners_default, 1);
-	CHECK_INT(c.nlisteners, 4);
-	if (c.nlisteners == 4) {
-		CHECK_STR(c.listeners[3].url, "tls://127.0.0.1:6514");
-		CHECK_INT(c.listeners[3].proto, LISTEN_TLS);
-		CHECK_STR(c.listeners[3].tls.cert, "/a/s.crt");
-		CHECK_STR(c.listeners[3].tls.key, "/a/s.key");
-		CHECK_INT(c.listeners[3].tls.verify_client,
+	CHECK_INT(c.nlisteners, 5);
+	if (c.nlisteners == 5) {
+		CHECK_STR(c.listeners[4].url, "tls://127.0.0.1:6514");
+		CHECK_INT(c.listeners[4].proto, LISTEN_TLS);
+		CHECK_STR(c.listeners[4].tls.cert, "/a/s.crt");
+		CHECK_STR(c.listeners[4].tls.key, "/a/s.key");
+		CHECK_INT(c.listeners[4].tls.verify_client,
 		    TLS_VERIFY_OPTIONAL);
 		CHECK(c.listeners[0].tls.cert == NULL);
+		/* The console stays plain http unless asked for https. */
+		CHECK_INT(c.listeners[3].proto, LISTEN_HTTP);
+		CHECK(c.listeners[3].tls.cert == NULL);
 	}
 	/* A second load keeps one default TLS listener, not two. */
 	CHECK_INT(config_load(&c, write_temp("pipeline:\n  workers: 3\n"),
 	    err, sizeof(err)), 0);
-	CHECK_INT(c.nlisteners, 4);
+	CHECK_INT(c.nlisteners, 5);
 	config_release(&c);
 
-	/* Without tls.cert: the three plain defaults. */
+	/* Without tls.cert: the four plain defaults. */
 	CHECK_INT(load_text(&c, "pipeline:\n  workers: 3\n", err,
 	    sizeof(err)), 0);
-	CHECK_INT(c.nlisteners, 3);
+	CHECK_INT(c.nlisteners, 4);
 	CHECK_INT(c.listeners_default, 1);
 	config_release(&c);
 
@@ -780,12 +802,12 @@ TEST(test_errors)
 	EXPECT_ERROR("- server\n- storage\n",
 	    ":1: expected a mapping of sections (server:, listeners:, input:, "
 	    "pipeline:, storage:, tls:, rules:, incidents:, notify:, respond:, "
-	    "sensor:), "
+	    "sensor:, web:, agents:), "
 	    "got a list");
 	EXPECT_ERROR("just words\n",
 	    ":1: expected a mapping of sections (server:, listeners:, input:, "
 	    "pipeline:, storage:, tls:, rules:, incidents:, notify:, respond:, "
-	    "sensor:), "
+	    "sensor:, web:, agents:), "
 	    "got a value");
 	EXPECT_ERROR("storage: 5\n",
 	    ":1: setting 'storage': expected a mapping of settings, got a "
@@ -961,7 +983,7 @@ TEST(test_errors)
 	EXPECT_ERROR("listeners:\n  - url: udp://127.0.0.1:514\n"
 	    "  - url: ftp://127.0.0.1:21\n",
 	    ":3: setting 'listeners[1].url': unknown scheme 'ftp' (expected "
-	    "udp, tcp, tls, relp, relp+tls or http)");
+	    "udp, tcp, tls, relp, relp+tls, http or https)");
 	EXPECT_ERROR("listeners:\n  - udp://127.0.0.1:0\n",
 	    ":2: setting 'listeners[0]': port 0 is out of range 1..65535");
 	EXPECT_ERROR("listeners:\n  - url: tcp://[::1]\n",
@@ -987,8 +1009,8 @@ TEST(test_errors)
 	    "with url:, got a list");
 	EXPECT_ERROR("listeners:\n  - url: udp://127.0.0.1:514\n"
 	    "    tls: { cert: /a }\n",
-	    ":3: setting 'listeners[0].tls': only tls:// and relp+tls:// "
-	    "listeners use TLS");
+	    ":3: setting 'listeners[0].tls': only tls://, relp+tls:// and "
+	    "https:// listeners use TLS");
 	EXPECT_ERROR("listeners:\n  - url: tls://127.0.0.1:6514\n"
 	    "    tls: { crt: /a }\n",
 	    ":3: unknown setting 'listeners[0].tls.crt' (did you mean "
@@ -1036,7 +1058,7 @@ TEST(test_nothing_half_applied)
 	CHECK_INT(config_init(&ref), 0);
 	CHECK_INT(config_load(&c, good, err, sizeof(err)), 0);
 	CHECK_INT(config_load(&ref, good, err, sizeof(err)), 0);
-	CHECK_INT(c.nlisteners, 4);
+	CHECK_INT(c.nlisteners, 5);
 	CHECK_INT(config_load(&c, bad, err, sizeof(err)), MAMORI_ECONFIG);
 	CHECK(strstr(err, ":12: setting 'storage.compression_level': "
 	    "duplicate key (first given on line 11)") != NULL);
@@ -1044,7 +1066,7 @@ TEST(test_nothing_half_applied)
 	CHECK_STR(c.path, good);
 	CHECK_STR(c.data_dir, "/first");
 	CHECK_INT(c.workers, 2);
-	CHECK_INT(c.nlisteners, 4);
+	CHECK_INT(c.nlisteners, 5);
 
 	/* The same with a check across settings failing last. */
 	bad = write_temp("server:\n  data_dir: /second\n"
@@ -1088,7 +1110,7 @@ TEST(test_file_errors)
 	CHECK_INT(config_load(&c, write_temp("server:\n# all commented\n"
 	    "storage:\n"), err, sizeof(err)), 0);
 	CHECK_INT(c.workers, 2);
-	CHECK_INT(c.nlisteners, 3);
+	CHECK_INT(c.nlisteners, 4);
 	config_release(&c);
 	config_release(&ref);
 }
@@ -1108,7 +1130,7 @@ TEST(test_check)
 	snprintf(yaml, sizeof(yaml), "tls:\n  cert: %s\n  key: %s\n"
 	    "  ca: %s\n  verify_client: required\n", cert, key, ca);
 	CHECK_INT(load_text(&c, yaml, err, sizeof(err)), 0);
-	CHECK_INT(c.nlisteners, 4);
+	CHECK_INT(c.nlisteners, 5);
 	CHECK_INT(config_check(&c, err, sizeof(err)), 0);
 	config_release(&c);
 
