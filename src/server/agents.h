@@ -139,6 +139,16 @@ int agents_observe(struct agents *a, const struct event *ev,
 int agents_sweep(struct agents *a, int64_t now_ns, agents_report_fn report,
     void *arg);
 
+/*
+ * For each event of program "mamori-fim" from a known agent (any
+ * thread): remembers the digest of the last baseline it made, and
+ * reports "fim-baseline-swapped" (severity 3) when a check compared
+ * against another one.  Returns 0, or MAMORI_ENOTFOUND when ev is not
+ * such an event.
+ */
+int agents_observe_fim(struct agents *a, const struct event *ev,
+    int64_t now_ns, agents_report_fn report, void *arg);
+
 /* One agent as the registry has it (for status pages). */
 struct agents_info {
 	const char	*name, *address, *version, *instance, *subject;

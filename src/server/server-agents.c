@@ -25,6 +25,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "core/error.h"
@@ -55,6 +56,7 @@ struct ent {
 	int64_t		 silent_since, stopped_at;
 	int		 dirty;
 	int64_t		 ident_reported;
+	char		 fim_digest[129];	/* last baseline it reported */
 };
 
 struct key {
@@ -345,7 +347,8 @@ load(struct agents *a, char *err, size_t errlen)
 
 	if (sqlite3_prepare_v2(a->db, "SELECT name, address, version, "
 	    "instance, first_seen, last_seen, last_seq, cert_subject, key_id, "
-	    "state, silent_since, stopped_at FROM agents", -1, &st, NULL) !=
+	    "state, silent_since, stopped_at, fim_digest FROM agents", -1,
+	    &st, NULL) !=
 	    SQLITE_OK) {
 		mamori_seterr(err, errlen, "agents table: %s",
 		    sqlite3_errmsg(a->db));
@@ -371,6 +374,7 @@ load(struct agents *a, char *err, size_t errlen)
 		e->silent = strcmp(COL(9), "silent") == 0;
 		e->silent_since = sqlite3_column_int64(st, 10);
 		e->stopped_at = sqlite3_column_int64(st, 11);
+		snprintf(e->fim_digest, sizeof(e->fim_digest), "%s", COL(12));
 	}
 #undef COL
 	sqlite3_finalize(st);
@@ -776,18 +780,83 @@ agents_observe(struct agents *a, const struct event *ev,
 
 /* ---- sweeping ---- */
 
+/*
+ * A file-integrity event (program mamori-fim) from a known agent: a
+ * "baseline" finding records the digest of the baseline the agent made;
+ * a "summary" finding names the digest of the baseline a check compared
+ * against, and one that is not the last recorded means the baseline was
+ * replaced behind the agent's back (a "baseline" finding is sent at every
+ * init and update).
+ */
+int
+agents_observe_fim(struct agents *a, const struct event *ev, int64_t now,
+    agents_report_fn report, void *arg)
+{
+	struct pending rep;
+	struct ent *e;
+	json_t *root, *f;
+	const char *event, *digest;
+	char host[256], text[1200];
+	int r = 0;
+
+	(void)now;
+	if (ev->app.len != 10 || memcmp(event_str(ev, &ev->app),
+	    "mamori-fim", 10) != 0 || ev->host.len == 0 ||
+	    ev->host.len >= sizeof(host) || ev->msg.len == 0)
+		return MAMORI_ENOTFOUND;
+	memcpy(host, event_str(ev, &ev->host), ev->host.len);
+	host[ev->host.len] = '\0';
+	if ((root = json_loadb(event_str(ev, &ev->msg), ev->msg.len, 0,
+	    NULL)) == NULL)
+		return MAMORI_ENOTFOUND;
+	f = json_object_get(root, "fim");
+	event = json_string_value(json_object_get(f, "event"));
+	digest = json_string_value(json_object_get(f,
+	    event != NULL && strcmp(event, "summary") == 0 ?
+	    "baseline_digest" : "digest"));
+	if (event == NULL || digest == NULL || strlen(digest) >= 129) {
+		json_decref(root);
+		return MAMORI_ENOTFOUND;
+	}
+	memset(&rep, 0, sizeof(rep));
+	pthread_mutex_lock(&a->mu);
+	if ((e = lookup(a, host)) == NULL) {
+		r = MAMORI_ENOTFOUND;
+	} else if (strcmp(event, "baseline") == 0) {
+		if (strcmp(e->fim_digest, digest) != 0) {
+			snprintf(e->fim_digest, sizeof(e->fim_digest), "%s",
+			    digest);
+			e->dirty = 1;
+		}
+	} else if (strcmp(event, "summary") == 0 &&
+	    e->fim_digest[0] != '\0' &&
+	    strcmp(e->fim_digest, digest) != 0) {
+		snprintf(text, sizeof(text), "fim baseline swapped: %s "
+		    "checked its files against a baseline (digest %.16s...) "
+		    "that is not the one it last made (%.16s...)", e->name,
+		    digest, e->fim_digest);
+		make_report(&rep, "fim-baseline-swapped", 3, e->name, text,
+		    "agent", e->name, "digest", digest, "expected",
+		    e->fim_digest, (const char *)NULL);
+	}
+	pthread_mutex_unlock(&a->mu);
+	json_decref(root);
+	deliver(&rep, 1, report, arg);
+	return r;
+}
+
 static int
 write_dirty(struct agents *a)
 {
 	static const char sql[] =
 	    "INSERT INTO agents (name, address, version, instance, "
 	    "  first_seen, last_seen, last_seq, cert_subject, key_id, state, "
-	    "  silent_since, stopped_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	    "  silent_since, stopped_at, fim_digest) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
 	    "ON CONFLICT(name) DO UPDATE SET address = ?2, version = ?3, "
 	    "  instance = ?4, last_seen = ?6, last_seq = ?7, "
 	    "  cert_subject = ?8, key_id = ?9, state = ?10, "
-	    "  silent_since = ?11, stopped_at = ?12";
+	    "  silent_since = ?11, stopped_at = ?12, fim_digest = ?13";
 	sqlite3_stmt *st;
 	struct ent *e;
 	size_t b;
@@ -829,6 +898,7 @@ write_dirty(struct agents *a)
 			    "active", -1, SQLITE_STATIC);
 			I64(11, e->silent_since);
 			I64(12, e->stopped_at);
+			TXT(13, e->fim_digest);
 			if (sqlite3_step(st) != SQLITE_DONE)
 				rc = MAMORI_EDB;
 		}

@@ -61,11 +61,16 @@ server_agents_observe(struct worker *w, const struct event *ev)
 {
 	struct server *s = w->srv;
 
-	if (s->agents == NULL || ev->app.len != 12 ||
-	    memcmp(event_str(ev, &ev->app), "mamori-agent", 12) != 0)
+	if (s->agents == NULL)
 		return;
-	(void)agents_observe(s->agents, ev, NULL, ev->recv_ns, worker_report,
-	    w);
+	if (ev->app.len == 12 &&
+	    memcmp(event_str(ev, &ev->app), "mamori-agent", 12) == 0)
+		(void)agents_observe(s->agents, ev, NULL, ev->recv_ns,
+		    worker_report, w);
+	else if (ev->app.len == 10 &&
+	    memcmp(event_str(ev, &ev->app), "mamori-fim", 10) == 0)
+		(void)agents_observe_fim(s->agents, ev, ev->recv_ns,
+		    worker_report, w);
 }
 
 /* From the main thread: into the pipeline like a received message (the

@@ -233,6 +233,9 @@ static const char *migrations[] = {
 	"CREATE INDEX login_failures_key ON login_failures(key, at);"
 	"CREATE INDEX login_failures_at ON login_failures(at);"
 	"CREATE INDEX incidents_updated ON incidents(updated);",
+	/* 5 -> 6: the digest of the file-integrity baseline each agent
+	 * last made, to tell a swapped baseline (src/server/agents.h). */
+	"ALTER TABLE agents ADD COLUMN fim_digest TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

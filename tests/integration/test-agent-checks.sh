@@ -10,7 +10,8 @@
 #  - rootcheck (on a fake root): a known rootkit's directory (backdoor).
 # A bad fim: setting stops the agent with its file and line.  The
 # server's agent registry records the agent, and when it stops sending,
-# an "agent went silent" alert follows (agents.silent_after: 2s here).
+# an "agent went silent" alert follows (agents.silent_after: 2s here); a
+# FIM baseline replaced behind the agent's back is noticed by the server.
 . "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null || { echo "FAIL: jq missing"; exit 1; }
@@ -105,6 +106,21 @@ wait_match mamori-audit '"check":"accounts"' && pass ||
 wait_match mamori-rootcheck "/usr/src/.puta" && pass ||
     fail "rootcheck findings"
 
+# A baseline swapped behind the agent's back (made by someone else, of
+# other paths): the server compares the digest the next check used with
+# the one the agent last reported making.
+"$MAMORI" fim init --config "$T/agent.yaml" --db "$T/fim.db" "$W/etc" \
+    > "$T/swap.out" 2>&1
+check "baseline swapped by hand" "$?" 0
+i=0
+while [ $i -lt 300 ]; do
+	n=$(sqlite3 "$DATA/mamori.db" "select count(*) from alerts
+	    where rule_id = 122345" 2>/dev/null)
+	[ "${n:-0}" -ge 1 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+check "swapped baseline: alert" "$([ "${n:-0}" -ge 1 ] && echo yes)" yes
 check "registry knows the agent" "$(sqlite3 "$DATA/mamori.db" \
     "select state from agents where name = 'checks-it'")" "active"
 kill -TERM "$(cat "$T/agent.pid")"
