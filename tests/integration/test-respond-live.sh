@@ -42,8 +42,11 @@ respond:
 EOF
 port=$(free_port tcp)
 SERVER_LOG="$T/server.log"
-in_ns "$MAMORI" server --data "$DATA" --config "$T/mamori.yaml" \
-    --listen "tcp://127.0.0.1:$port" > "$SERVER_LOG" 2>&1 &
+# Not through in_ns: a function run in the background is a subshell, and
+# $! would name it rather than the server, which cleanup must stop.
+ip netns exec "$NS" "$MAMORI" server --data "$DATA" \
+    --config "$T/mamori.yaml" --listen "tcp://127.0.0.1:$port" \
+    > "$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 i=0
 while ! grep -q "send a first message\|then: mamori" "$SERVER_LOG" &&
