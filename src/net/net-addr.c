@@ -40,17 +40,6 @@ net_addr_eq(const struct net_addr *x, const struct net_addr *y)
 	return 1;	/* both "none" */
 }
 
-uint64_t
-net_mix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return k;
-}
-
 uint32_t
 net_addr_hash(const struct net_addr *a, uint32_t seed)
 {

@@ -464,10 +464,18 @@ ip4_options(struct net_pkt *p, const uint8_t *o, uint32_t n)
 static int
 ip4_csum_ok(const uint8_t *b, uint32_t hl)
 {
-	uint32_t sum = 0, i;
+	uint64_t sum = 0;
+	uint32_t i, w;
 
-	for (i = 0; i < hl; i += 2)
-		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	/* RFC 1071: the one's complement sum may be taken 32 bits at a
+	 * time and in host byte order (the all-ones result reads the
+	 * same either way); hl is a multiple of 4. */
+	for (i = 0; i + 4 <= hl; i += 4) {
+		memcpy(&w, b + i, 4);
+		sum += w;
+	}
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;

@@ -49,7 +49,7 @@ ent_reset(struct brute_ent *b, int64_t now)
 }
 
 static void
-ent_release(struct nd_entry *e)
+ent_release(struct net_detect *d, struct nd_entry *e)
 {
 	net_nd_set_release(&ND_DATA(e, struct brute_ent)->dsts);
 }

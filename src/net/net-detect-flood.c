@@ -97,7 +97,7 @@ static void flood_report(struct net_detect *d, struct nd_entry *e, int k,
     int64_t now);
 
 static void
-dst_release(struct nd_entry *e)
+dst_release(struct net_detect *d, struct nd_entry *e)
 {
 	struct flood_dst *fd = ND_DATA(e, struct flood_dst);
 	int k;

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "net/net-detect.h"
 #include "respond/respond.h"
@@ -38,6 +39,9 @@ struct nd_plist {
 	size_t			 n;
 	struct nd_plen		*lens;		/* longest first */
 	size_t			 nlens;
+	/* The first bytes some prefix covers, per family (IPv4, IPv6):
+	 * most addresses are turned away by one bit test. */
+	uint8_t			 first[2][32];
 };
 
 /* Builds l from v[0..n) (takes ownership of v, allocated with malloc).
@@ -161,13 +165,18 @@ struct nd_key {
 	uint16_t	 x;		/* detector's own */
 };
 
+/*
+ * An entry lives in one of its table's slabs (never moved, so a pointer
+ * stays valid until the entry is deleted); the table's index and LRU
+ * order are kept apart from it (net-detect.c), so a lookup touches the
+ * entry only to confirm its key.
+ */
 struct nd_entry {
-	struct nd_entry	*hnext;
-	struct nd_entry	*lprev, *lnext;	/* LRU: head most recent */
 	struct nd_entry	*aprev, *anext;	/* active list */
-	int		 active;
-	uint32_t	 hash;
 	int64_t		 touch_ns;
+	uint32_t	 slot;		/* its number in the table */
+	uint32_t	 hash;
+	int		 active;
 	struct nd_key	 key;
 	_Alignas(max_align_t) unsigned char data[];	/* the detector's
 							   payload, zeroed */
@@ -182,7 +191,7 @@ struct nd_table;
  * pending); then release frees what the payload owns. */
 typedef void nd_evict_fn(struct net_detect *d, struct nd_entry *e,
     int64_t now);
-typedef void nd_release_fn(struct nd_entry *e);
+typedef void nd_release_fn(struct net_detect *d, struct nd_entry *e);
 
 struct nd_table *net_nd_table_new(struct net_detect *d, const char *name,
     size_t cap, size_t payload, nd_evict_fn *evict, nd_release_fn *release);
@@ -195,6 +204,9 @@ struct nd_entry *net_nd_table_get(struct nd_table *t, const struct nd_key *k,
     int64_t now, int create, int *created);
 /* Looks up without touching. */
 struct nd_entry *net_nd_table_peek(struct nd_table *t, const struct nd_key *k);
+/* Starts fetching the index slot of k, for a lookup soon after (a
+ * hint: changes nothing). */
+void net_nd_table_prefetch(const struct nd_table *t, const struct nd_key *k);
 void net_nd_table_del(struct nd_table *t, struct nd_entry *e);
 void net_nd_table_activate(struct nd_table *t, struct nd_entry *e, int on);
 /* The first entry with an open episode; the least recent entry. */
@@ -210,12 +222,16 @@ void net_nd_key_init(struct nd_key *k);
 
 /* ---- compact sets and sketches (net-detect.c) ---- */
 
-/* An exact set of non-zero 32-bit values (open addressing), growing up
- * to max values; beyond that, values are not added and full is set. */
+/* An exact set of non-zero 32-bit values, growing up to max values;
+ * beyond that, values are not added and full is set.  The first
+ * ND_SET_INLINE values are kept in the struct (most sets stay that
+ * small: one host, one port), then an open-addressing table. */
+#define ND_SET_INLINE	4
 struct nd_set {
-	uint32_t	*v;
+	uint32_t	*v;		/* the table when nslots > 0 */
 	uint32_t	 n, nslots;
 	int		 full;
+	uint32_t	 in[ND_SET_INLINE];	/* while nslots == 0 */
 };
 
 /* 1 when v was new, 0 when present or the set is full. */
@@ -232,7 +248,27 @@ struct nd_hll {
 void net_nd_hll_add(struct nd_hll *h, uint64_t hash);
 double net_nd_hll_count(const struct nd_hll *h);
 
-uint64_t net_nd_hash64(const void *p, size_t len, uint64_t seed);
+/* A hash of len bytes (inline: with a constant len, as every caller
+ * has, the loop and the tail's copy unroll). */
+static inline uint64_t
+net_nd_hash64(const void *p, size_t len, uint64_t seed)
+{
+	const uint8_t *b = p;
+	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL), w;
+
+	while (len >= 8) {
+		memcpy(&w, b, 8);
+		h = net_mix64(h ^ w) + 0x9e3779b97f4a7c15ULL;
+		b += 8;
+		len -= 8;
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, b, len);
+		h = net_mix64(h ^ w ^ 0xa5a5a5a5a5a5a5a5ULL);
+	}
+	return net_mix64(h);
+}
 uint64_t net_nd_addr_hash64(const struct net_addr *a);
 /* A non-zero 32-bit hash of an address (set values). */
 uint32_t net_nd_addr_h32(const struct net_addr *a);

@@ -607,11 +607,10 @@ net_nd_misc_packet(struct net_detect *d, const struct net_pkt *p,
 	 * 3.2.2.2), and hosts ignore the rest: a redirect from outside the
 	 * internal networks is the noise of some remote router, not a
 	 * threat (the SNMP reflection capture has three). */
-	if (c->redirect.enabled && p->l4 != NULL &&
-	    net_nd_internal(d, &p->src) && !(p->is_frag &&
-	    p->frag_off != 0) && ((p->proto == NET_P_ICMP &&
+	if (c->redirect.enabled && p->l4 != NULL && ((p->proto == NET_P_ICMP &&
 	    p->icmp_type == 5) || (p->proto == NET_P_ICMP6 &&
-	    p->icmp_type == 137)))
+	    p->icmp_type == 137)) && !(p->is_frag && p->frag_off != 0) &&
+	    net_nd_internal(d, &p->src))
 		redirect_packet(d, p);
 }
 

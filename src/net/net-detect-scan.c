@@ -116,6 +116,9 @@ struct scan_port {
 struct nd_scan {
 	struct nd_table	*src, *pair, *port;
 	uint32_t	 epoch;
+	/* Slow windows of sources that left, for the next ones (through
+	 * their first word): at most one per source entry. */
+	struct scan_slow *spare;
 };
 
 static void scan_report(struct net_detect *d, struct nd_entry *e,
@@ -169,14 +172,18 @@ ping_reset(struct scan_src *s, int64_t now)
 }
 
 static void
-src_release(struct nd_entry *e)
+src_release(struct net_detect *d, struct nd_entry *e)
 {
 	struct scan_src *s = ND_DATA(e, struct scan_src);
 
 	net_nd_set_release(&s->hosts);
 	net_nd_set_release(&s->ports);
 	net_nd_set_release(&s->ping_hosts);
-	free(s->slow);
+	if (s->slow != NULL) {
+		memcpy(s->slow, &d->scan->spare, sizeof(d->scan->spare));
+		d->scan->spare = s->slow;
+		s->slow = NULL;
+	}
 }
 
 static void
@@ -193,13 +200,13 @@ src_evict(struct net_detect *d, struct nd_entry *e, int64_t now)
 }
 
 static void
-pair_release(struct nd_entry *e)
+pair_release(struct net_detect *d, struct nd_entry *e)
 {
 	net_nd_set_release(&ND_DATA(e, struct scan_pair)->ports);
 }
 
 static void
-port_release(struct nd_entry *e)
+port_release(struct net_detect *d, struct nd_entry *e)
 {
 	net_nd_set_release(&ND_DATA(e, struct scan_port)->hosts);
 }
@@ -226,11 +233,17 @@ net_nd_scan_new(struct net_detect *d)
 void
 net_nd_scan_free(struct net_detect *d)
 {
+	struct scan_slow *w;
+
 	if (d->scan == NULL)
 		return;
 	net_nd_table_free(d->scan->src);
 	net_nd_table_free(d->scan->pair);
 	net_nd_table_free(d->scan->port);
+	while ((w = d->scan->spare) != NULL) {
+		memcpy(&d->scan->spare, w, sizeof(d->scan->spare));
+		free(w);
+	}
 	free(d->scan);
 	d->scan = NULL;
 }
@@ -251,8 +264,10 @@ src_get(struct net_detect *d, const struct net_addr *src, int64_t now,
 		return NULL;
 	s = ND_DATA(e, struct scan_src);
 	if (created) {
-		fast_reset(d->scan, s, now);
-		ping_reset(s, now);
+		/* fast_reset() and ping_reset() of a zeroed entry. */
+		s->epoch = ++d->scan->epoch;
+		s->win_start = now;
+		s->ping_start = now;
 	}
 	/* The fast window rolls unless an episode holds it open. */
 	if (s->ep.cross_ns == 0 && now - s->win_start >=
@@ -447,17 +462,20 @@ slow_report(struct net_detect *d, struct nd_entry *e, struct scan_slow *w,
 
 static void
 slow_add(struct net_detect *d, struct nd_entry *e, struct scan_src *s,
-    const struct net_addr *dst, uint32_t pv, int type, int64_t probe_ns)
+    uint64_t hh, uint32_t pv, int type, int64_t probe_ns)
 {
 	const struct net_detect_conf *c = d->c;
 	struct scan_slow *w = s->slow;
-	uint64_t hh, hp, buf[2];
+	uint64_t hp, buf[2];
 	uint32_t np, nh, npairs, mx;
 	uint16_t port = (uint16_t)pv;
 	const char *shape = NULL;
 
 	if (w == NULL) {
-		if ((w = calloc(1, sizeof(*w))) == NULL)
+		if ((w = d->scan->spare) != NULL) {
+			memcpy(&d->scan->spare, w, sizeof(d->scan->spare));
+			memset(w, 0, sizeof(*w));
+		} else if ((w = calloc(1, sizeof(*w))) == NULL)
 			return;
 		s->slow = w;
 		w->start = probe_ns;
@@ -469,7 +487,6 @@ slow_add(struct net_detect *d, struct nd_entry *e, struct scan_src *s,
 		w->start = probe_ns;
 		w->reported_ns = rep;
 	}
-	hh = net_nd_addr_hash64(dst);
 	hp = net_nd_hash64(&pv, sizeof(pv), 77);
 	buf[0] = hh;
 	buf[1] = hp;
@@ -554,8 +571,9 @@ outcome(struct net_detect *d, const struct net_addr *src,
 	struct scan_src *s;
 	struct scan_pair *pr;
 	struct scan_port *pt;
-	struct nd_key k;
-	uint32_t pv = (uint32_t)proto << 16 | port, mx;
+	struct nd_key kp, kq;
+	uint32_t pv = (uint32_t)proto << 16 | port, mx, dh32;
+	uint64_t dh;
 	int created, first;
 
 	if (!c->scan.enabled || !net_nd_addr_unicast(dst) ||
@@ -564,15 +582,28 @@ outcome(struct net_detect *d, const struct net_addr *src,
 	if (proto == NET_P_UDP && port >= TRACEROUTE_LO &&
 	    port <= TRACEROUTE_HI)
 		return;
+	/* The three tables' keys up front, so that their index slots
+	 * are on their way while the first lookup runs. */
+	net_nd_key_init(&kp);
+	kp.a = *src;
+	kp.b = *dst;
+	net_nd_key_init(&kq);
+	kq.a = *src;
+	kq.port = pv;
+	net_nd_table_prefetch(sc->pair, &kp);
+	net_nd_table_prefetch(sc->port, &kq);
 	if ((e = src_get(d, src, probe_ns, 1)) == NULL)
 		return;
 	s = ND_DATA(e, struct scan_src);
+	/* The target's hash, once: the sets take its 32-bit form
+	 * (net_nd_addr_h32()), the slow window's sketch the whole. */
+	dh = net_nd_addr_hash64(dst);
+	dh32 = (uint32_t)(dh ^ (dh >> 32));
+	if (dh32 == 0)
+		dh32 = 1;
 
 	/* Per target: distinct ports (vertical). */
-	net_nd_key_init(&k);
-	k.a = *src;
-	k.b = *dst;
-	if ((pe = net_nd_table_get(sc->pair, &k, probe_ns, 1, &created)) !=
+	if ((pe = net_nd_table_get(sc->pair, &kp, probe_ns, 1, &created)) !=
 	    NULL) {
 		pr = ND_DATA(pe, struct scan_pair);
 		if (created || pr->epoch != s->epoch) {
@@ -588,10 +619,7 @@ outcome(struct net_detect *d, const struct net_addr *src,
 		}
 	}
 	/* Per port: distinct targets (horizontal). */
-	net_nd_key_init(&k);
-	k.a = *src;
-	k.port = pv;
-	if ((po = net_nd_table_get(sc->port, &k, probe_ns, 1, &created)) !=
+	if ((po = net_nd_table_get(sc->port, &kq, probe_ns, 1, &created)) !=
 	    NULL) {
 		pt = ND_DATA(po, struct scan_port);
 		if (created || pt->epoch != s->epoch) {
@@ -599,7 +627,7 @@ outcome(struct net_detect *d, const struct net_addr *src,
 			pt->epoch = s->epoch;
 			pt->horizontal = 0;
 		}
-		net_nd_set_add(&pt->hosts, net_nd_addr_h32(dst),
+		net_nd_set_add(&pt->hosts, dh32,
 		    (uint32_t)c->scan.hosts);
 		if (!pt->horizontal && pt->hosts.n >=
 		    (uint32_t)c->scan.hosts) {
@@ -611,7 +639,7 @@ outcome(struct net_detect *d, const struct net_addr *src,
 		}
 	}
 	first = s->hosts.n == 0;
-	if (net_nd_set_add(&s->hosts, net_nd_addr_h32(dst),
+	if (net_nd_set_add(&s->hosts, dh32,
 	    (uint32_t)c->max_tracked)) {
 		range_add(&s->host_lo, &s->host_hi, first, dst);
 		if (first)
@@ -653,7 +681,7 @@ outcome(struct net_detect *d, const struct net_addr *src,
 	    d->now))
 		scan_report(d, e, d->now);
 
-	slow_add(d, e, s, dst, pv, type, probe_ns);
+	slow_add(d, e, s, dh, pv, type, probe_ns);
 }
 
 static void

@@ -52,7 +52,7 @@ ent_reset(struct worm_ent *w, int64_t now)
 }
 
 static void
-ent_release(struct nd_entry *e)
+ent_release(struct net_detect *d, struct nd_entry *e)
 {
 	struct worm_ent *w = ND_DATA(e, struct worm_ent);
 

@@ -13,6 +13,8 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -27,31 +29,37 @@
 
 /* ---- hashing ---- */
 
-uint64_t
-net_nd_hash64(const void *p, size_t len, uint64_t seed)
-{
-	const uint8_t *b = p;
-	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL), w;
+__extension__ typedef unsigned __int128 nd_u128;
 
-	while (len >= 8) {
-		memcpy(&w, b, 8);
-		h = net_mix64(h ^ w) + 0x9e3779b97f4a7c15ULL;
-		b += 8;
-		len -= 8;
-	}
-	if (len > 0) {
-		w = 0;
-		memcpy(&w, b, len);
-		h = net_mix64(h ^ w ^ 0xa5a5a5a5a5a5a5a5ULL);
-	}
-	return net_mix64(h);
+/* The folded 128-bit product (wyhash's mum): cheap and well mixed. */
+static inline uint64_t
+nd_mum(uint64_t a, uint64_t b)
+{
+	nd_u128 r = (nd_u128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/* net_nd_hash64() of an address's 4 or 16 bytes, unrolled (the generic
+ * loop copies its tail with a memcpy() of variable length). */
 uint64_t
 net_nd_addr_hash64(const struct net_addr *a)
 {
-	return net_nd_hash64(a->a, a->family == 6 ? 16 : 4,
-	    0x5bd1e995ULL + a->family);
+	uint64_t h = 0x5bd1e995ULL + a->family, w0, w1;
+	uint32_t v;
+
+	if (a->family == 6) {
+		memcpy(&w0, a->a, 8);
+		memcpy(&w1, a->a + 8, 8);
+		h ^= 16 * 0x9e3779b97f4a7c15ULL;
+		h = net_mix64(h ^ w0) + 0x9e3779b97f4a7c15ULL;
+		h = net_mix64(h ^ w1) + 0x9e3779b97f4a7c15ULL;
+		return net_mix64(h);
+	}
+	memcpy(&v, a->a, 4);
+	h ^= 4 * 0x9e3779b97f4a7c15ULL;
+	h = net_mix64(h ^ v ^ 0xa5a5a5a5a5a5a5a5ULL);
+	return net_mix64(h);
 }
 
 uint32_t
@@ -90,10 +98,25 @@ mask_addr(uint8_t *out, const uint8_t *in, int bytes, int len)
 	}
 }
 
-static uint64_t
+/* The hash of a masked network in its length's table (the lists come
+ * from the configuration, so no secret is needed): one multiplication. */
+static inline uint64_t
 net_hash(const uint8_t *a, int bytes, int len)
 {
-	return net_nd_hash64(a, (size_t)bytes, 0x1234567ULL + (uint64_t)len);
+	uint64_t x = 0x9e3779b97f4a7c15ULL * (uint64_t)(len + 1), y = 0;
+	uint32_t v;
+
+	if (bytes == 4) {
+		memcpy(&v, a, 4);
+		x ^= v;
+	} else {
+		memcpy(&y, a + 8, 8);
+		memcpy(&v, a, 4);
+		x ^= v;
+		memcpy(&v, a + 4, 4);
+		x ^= (uint64_t)v << 32;
+	}
+	return nd_mum(x, y ^ 0xa0761d6478bd642fULL);
 }
 
 void
@@ -173,6 +196,15 @@ net_nd_plist_set(struct nd_plist *l, struct respond_addr *v, size_t n)
 			pl->slots[j] = &v[i];
 		}
 	}
+	for (i = 0; i < n; i++) {
+		unsigned b, m = v[i].prefix >= 8 ? 0xff :
+		    (0xff00u >> v[i].prefix) & 0xff;
+
+		for (b = 0; b < 256; b++)
+			if ((b & m) == (v[i].a[0] & m))
+				ND_SETBIT(l->first[v[i].family == AF_INET6],
+				    b);
+	}
 	l->v = v;
 	l->n = n;
 	l->lens = lens;
@@ -187,24 +219,40 @@ net_nd_plist_match(const struct nd_plist *l, const struct net_addr *a)
 	struct respond_addr ra;
 	uint8_t m[16];
 	uint64_t h;
+	uint32_t v4;
 	size_t k, j;
-	int bytes;
+	int bytes, have_ra = 0;
 
-	if (l->nlens == 0 || (a->family != 4 && a->family != 6))
+	if (l->nlens == 0 || (a->family != 4 && a->family != 6) ||
+	    !ND_BIT(l->first[a->family == 6], a->a[0]))
 		return 0;
-	to_respond(a, &ra);
 	bytes = a->family == 6 ? 16 : 4;
+	memcpy(&v4, a->a, 4);
 	for (k = 0; k < l->nlens; k++) {
 		pl = &l->lens[k];
 		if (pl->family != a->family)
 			continue;
-		mask_addr(m, a->a, bytes, pl->len);
+		if (bytes == 4) {
+			/* The mask of mask_addr(), on the word at once. */
+			uint32_t mw = pl->len <= 0 ? 0 : pl->len >= 32 ?
+			    0xffffffffu : htonl(~(0xffffffffu >> pl->len));
+			uint32_t mv = v4 & mw;
+
+			memcpy(m, &mv, 4);
+		} else
+			mask_addr(m, a->a, bytes, pl->len);
 		h = net_hash(m, bytes, pl->len);
 		for (j = h & (pl->nslots - 1); pl->slots[j] != NULL;
-		    j = (j + 1) & (pl->nslots - 1))
-			if (memcmp(pl->slots[j]->a, m, (size_t)bytes) == 0 &&
-			    respond_addr_contains(pl->slots[j], &ra))
+		    j = (j + 1) & (pl->nslots - 1)) {
+			if (memcmp(pl->slots[j]->a, m, (size_t)bytes) != 0)
+				continue;
+			if (!have_ra) {
+				to_respond(a, &ra);
+				have_ra = 1;
+			}
+			if (respond_addr_contains(pl->slots[j], &ra))
 				return 1;
+		}
 	}
 	return 0;
 }
@@ -228,17 +276,50 @@ net_nd_plist_parse_strv(struct nd_plist *l, const char *const *s, size_t n)
 
 /* ---- the bounded LRU table ---- */
 
+/*
+ * Entries are cut from slabs of ND_CHUNK (allocated as the table first
+ * grows, kept until it is freed: at most cap entries' worth), and a
+ * deleted entry's place goes on a free list, so the steady state of a
+ * full table (one eviction per new key) allocates nothing.  Lookups go
+ * through an open-addressing index of (hash, slot) pairs, linear probing
+ * with backward-shift deletion, at most half full; the LRU order is a
+ * doubly linked list of slot numbers in its own dense array.  So a hit
+ * reads the index, the entry's key and two small links, and moving to
+ * the front never touches the neighbouring entries.
+ */
+#define ND_CHUNK_SHIFT	8
+#define ND_CHUNK	(1u << ND_CHUNK_SHIFT)
+#define ND_NIL		UINT32_MAX
+
+struct nd_islot {
+	uint32_t	 hash;
+	uint32_t	 ref;		/* slot + 1; 0: empty */
+};
+
+struct nd_link {
+	uint32_t	 prev, next;	/* LRU neighbours; next: free list */
+};
+
 struct nd_table {
 	struct net_detect *d;
 	const char	*name;
-	size_t		 cap, n, nbuckets, payload;
-	struct nd_entry	**buckets;
-	struct nd_entry	*lru_head, *lru_tail;
+	size_t		 cap, n, payload, esize;
+	uint64_t	 sk[6];		/* key hash secrets */
+	struct nd_islot	*idx;
+	uint32_t	 idx_mask;	/* index size - 1 (power of two) */
+	unsigned char	**chunks;	/* ceil(cap / ND_CHUNK) pointers */
+	uint32_t	 made;		/* slots ever handed out */
+	struct nd_link	*lru;		/* per slot */
+	uint32_t	 lru_cap;
+	uint32_t	 head, tail;	/* LRU: head most recent */
+	uint32_t	 free;		/* free slots, through lru[].next */
 	struct nd_entry	*act_head;
 	uint64_t	 evictions;
 	nd_evict_fn	*evict;
 	nd_release_fn	*release;
 };
+
+_Static_assert(sizeof(struct nd_key) == 44, "nd_key is hashed as 44 bytes");
 
 void
 net_nd_key_init(struct nd_key *k)
@@ -246,12 +327,27 @@ net_nd_key_init(struct nd_key *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static uint32_t
+/* A keyed hash of the 44 key bytes: three multiplications.  The keys
+ * come from the wire, so the secrets come from the set's random seed. */
+static inline uint32_t
 key_hash(const struct nd_table *t, const struct nd_key *k)
 {
-	uint64_t h = net_nd_hash64(k, sizeof(*k), t->d->seed);
+	uint64_t w[5], h;
+	uint32_t tail;
 
+	memcpy(w, k, sizeof(w));
+	memcpy(&tail, (const unsigned char *)k + sizeof(w), sizeof(tail));
+	h = nd_mum(w[0] ^ t->sk[0], w[1] ^ t->sk[1]) ^
+	    nd_mum(w[2] ^ t->sk[2], w[3] ^ t->sk[3]) ^
+	    nd_mum(w[4] ^ t->sk[4], tail ^ t->sk[5]);
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline struct nd_entry *
+slot_entry(const struct nd_table *t, uint32_t i)
+{
+	return (struct nd_entry *)(void *)(t->chunks[i >> ND_CHUNK_SHIFT] +
+	    (size_t)(i & (ND_CHUNK - 1)) * t->esize);
 }
 
 struct nd_table *
@@ -259,6 +355,7 @@ net_nd_table_new(struct net_detect *d, const char *name, size_t cap,
     size_t payload, nd_evict_fn *evict, nd_release_fn *release)
 {
 	struct nd_table *t;
+	size_t i, al = _Alignof(max_align_t);
 
 	if (d->ntables >= ND_NELEM(d->tables) ||
 	    (t = calloc(1, sizeof(*t))) == NULL)
@@ -266,14 +363,21 @@ net_nd_table_new(struct net_detect *d, const char *name, size_t cap,
 	t->d = d;
 	t->name = name;
 	t->cap = cap > 0 ? cap : 1;
+	if (t->cap > UINT32_MAX / 4)
+		t->cap = UINT32_MAX / 4;
 	t->payload = payload;
+	t->esize = (sizeof(struct nd_entry) + payload + al - 1) / al * al;
 	t->evict = evict;
 	t->release = release;
-	t->nbuckets = 64;
-	while (t->nbuckets < t->cap)
-		t->nbuckets *= 2;
-	if ((t->buckets = calloc(t->nbuckets, sizeof(*t->buckets))) ==
-	    NULL) {
+	t->head = t->tail = t->free = ND_NIL;
+	for (i = 0; i < ND_NELEM(t->sk); i++)
+		t->sk[i] = net_mix64(d->seed + (i + 1) *
+		    0x9e3779b97f4a7c15ULL);
+	t->idx_mask = 63;
+	if ((t->idx = calloc(t->idx_mask + 1, sizeof(*t->idx))) == NULL ||
+	    (t->chunks = calloc((t->cap + ND_CHUNK - 1) / ND_CHUNK,
+	    sizeof(*t->chunks))) == NULL) {
+		free(t->idx);
 		free(t);
 		return NULL;
 	}
@@ -282,29 +386,30 @@ net_nd_table_new(struct net_detect *d, const char *name, size_t cap,
 }
 
 static void
-lru_unlink(struct nd_table *t, struct nd_entry *e)
+lru_unlink(struct nd_table *t, uint32_t i)
 {
-	if (e->lprev != NULL)
-		e->lprev->lnext = e->lnext;
+	struct nd_link *l = &t->lru[i];
+
+	if (l->prev != ND_NIL)
+		t->lru[l->prev].next = l->next;
 	else
-		t->lru_head = e->lnext;
-	if (e->lnext != NULL)
-		e->lnext->lprev = e->lprev;
+		t->head = l->next;
+	if (l->next != ND_NIL)
+		t->lru[l->next].prev = l->prev;
 	else
-		t->lru_tail = e->lprev;
-	e->lprev = e->lnext = NULL;
+		t->tail = l->prev;
 }
 
 static void
-lru_push(struct nd_table *t, struct nd_entry *e)
+lru_push(struct nd_table *t, uint32_t i)
 {
-	e->lprev = NULL;
-	e->lnext = t->lru_head;
-	if (t->lru_head != NULL)
-		t->lru_head->lprev = e;
-	t->lru_head = e;
-	if (t->lru_tail == NULL)
-		t->lru_tail = e;
+	t->lru[i].prev = ND_NIL;
+	t->lru[i].next = t->head;
+	if (t->head != ND_NIL)
+		t->lru[t->head].prev = i;
+	t->head = i;
+	if (t->tail == ND_NIL)
+		t->tail = i;
 }
 
 void
@@ -329,71 +434,188 @@ net_nd_table_activate(struct nd_table *t, struct nd_entry *e, int on)
 	}
 }
 
+/* Takes the index entry at pos out, shifting back the entries of its
+ * probe run that would no longer be found. */
+static void
+idx_remove(struct nd_table *t, uint32_t pos)
+{
+	uint32_t mask = t->idx_mask, i = pos, j = pos, k;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (t->idx[j].ref == 0)
+			break;
+		k = t->idx[j].hash & mask;
+		/* It stays when its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		t->idx[i] = t->idx[j];
+		i = j;
+	}
+	t->idx[i].ref = 0;
+}
+
+static void
+idx_put(struct nd_table *t, uint32_t hash, uint32_t slot)
+{
+	uint32_t i;
+
+	for (i = hash & t->idx_mask; t->idx[i].ref != 0;
+	    i = (i + 1) & t->idx_mask)
+		;
+	t->idx[i].hash = hash;
+	t->idx[i].ref = slot + 1;
+}
+
+/* Doubles the index when it would be more than half full.  Returns 0,
+ * or -1 when out of memory (the index as it was). */
+static int
+idx_grow(struct nd_table *t)
+{
+	struct nd_islot *old = t->idx;
+	uint32_t osize = t->idx_mask + 1, i;
+
+	if ((t->n + 1) * 2 <= osize)
+		return 0;
+	if ((t->idx = calloc((size_t)osize * 2, sizeof(*t->idx))) == NULL) {
+		t->idx = old;
+		return -1;
+	}
+	t->idx_mask = osize * 2 - 1;
+	for (i = 0; i < osize; i++)
+		if (old[i].ref != 0)
+			idx_put(t, old[i].hash, old[i].ref - 1);
+	free(old);
+	return 0;
+}
+
+/* A zeroed entry in a free or new slot (not yet in the index or the
+ * LRU list); NULL when out of memory. */
+static struct nd_entry *
+slot_new(struct nd_table *t)
+{
+	struct nd_entry *e;
+	uint32_t i, c;
+
+	if (t->free != ND_NIL) {
+		i = t->free;
+		t->free = t->lru[i].next;
+	} else {
+		i = t->made;
+		c = i >> ND_CHUNK_SHIFT;
+		if (t->chunks[c] == NULL) {
+			size_t left = t->cap - (size_t)c * ND_CHUNK;
+
+			if ((t->chunks[c] = malloc((left < ND_CHUNK ? left :
+			    ND_CHUNK) * t->esize)) == NULL)
+				return NULL;
+		}
+		if (i >= t->lru_cap) {
+			uint32_t nc = t->lru_cap == 0 ? 64 : t->lru_cap * 2;
+			struct nd_link *nl;
+
+			if (nc > t->cap)
+				nc = (uint32_t)t->cap;
+			if ((nl = realloc(t->lru, nc * sizeof(*nl))) == NULL)
+				return NULL;
+			t->lru = nl;
+			t->lru_cap = nc;
+		}
+		t->made++;
+	}
+	e = slot_entry(t, i);
+	memset(e, 0, t->esize);
+	e->slot = i;
+	return e;
+}
+
 void
 net_nd_table_del(struct nd_table *t, struct nd_entry *e)
 {
-	struct nd_entry **pp;
+	uint32_t i;
 
-	for (pp = &t->buckets[e->hash & (t->nbuckets - 1)]; *pp != NULL;
-	    pp = &(*pp)->hnext)
-		if (*pp == e) {
-			*pp = e->hnext;
-			break;
-		}
-	lru_unlink(t, e);
+	for (i = e->hash & t->idx_mask; t->idx[i].ref != e->slot + 1;
+	    i = (i + 1) & t->idx_mask)
+		;
+	idx_remove(t, i);
+	lru_unlink(t, e->slot);
 	net_nd_table_activate(t, e, 0);
 	if (t->release != NULL)
-		t->release(e);
-	free(e);
+		t->release(t->d, e);
+	t->lru[e->slot].next = t->free;
+	t->free = e->slot;
 	t->n--;
 }
 
 void
 net_nd_table_free(struct nd_table *t)
 {
+	size_t i;
+
 	if (t == NULL)
 		return;
-	while (t->lru_head != NULL)
-		net_nd_table_del(t, t->lru_head);
-	free(t->buckets);
+	while (t->head != ND_NIL)
+		net_nd_table_del(t, slot_entry(t, t->head));
+	for (i = 0; i < (t->cap + ND_CHUNK - 1) / ND_CHUNK; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->lru);
+	free(t->idx);
 	free(t);
+}
+
+/* The entry of k and its hash, or NULL. */
+static inline struct nd_entry *
+lookup(const struct nd_table *t, const struct nd_key *k, uint32_t h)
+{
+	struct nd_entry *e;
+	uint32_t i, ref;
+
+	for (i = h & t->idx_mask; (ref = t->idx[i].ref) != 0;
+	    i = (i + 1) & t->idx_mask)
+		if (t->idx[i].hash == h) {
+			e = slot_entry(t, ref - 1);
+			if (memcmp(&e->key, k, sizeof(*k)) == 0)
+				return e;
+		}
+	return NULL;
+}
+
+void
+net_nd_table_prefetch(const struct nd_table *t, const struct nd_key *k)
+{
+	__builtin_prefetch(&t->idx[key_hash(t, k) & t->idx_mask]);
 }
 
 struct nd_entry *
 net_nd_table_peek(struct nd_table *t, const struct nd_key *k)
 {
-	struct nd_entry *e;
-	uint32_t h = key_hash(t, k);
-
-	for (e = t->buckets[h & (t->nbuckets - 1)]; e != NULL; e = e->hnext)
-		if (e->hash == h && memcmp(&e->key, k, sizeof(*k)) == 0)
-			return e;
-	return NULL;
+	return lookup(t, k, key_hash(t, k));
 }
 
 struct nd_entry *
 net_nd_table_get(struct nd_table *t, const struct nd_key *k, int64_t now,
     int create, int *created)
 {
-	struct nd_entry *e, *old;
+	struct nd_entry *e;
 	uint32_t h = key_hash(t, k);
-	size_t b = h & (t->nbuckets - 1);
 
 	if (created != NULL)
 		*created = 0;
-	for (e = t->buckets[b]; e != NULL; e = e->hnext)
-		if (e->hash == h && memcmp(&e->key, k, sizeof(*k)) == 0) {
-			if (e != t->lru_head) {
-				lru_unlink(t, e);
-				lru_push(t, e);
-			}
-			if (now > e->touch_ns)
-				e->touch_ns = now;
-			return e;
+	if ((e = lookup(t, k, h)) != NULL) {
+		if (e->slot != t->head) {
+			lru_unlink(t, e->slot);
+			lru_push(t, e->slot);
 		}
+		if (now > e->touch_ns)
+			e->touch_ns = now;
+		return e;
+	}
 	if (!create)
 		return NULL;
-	if (t->n >= t->cap && (old = t->lru_tail) != NULL) {
+	if (t->n >= t->cap && t->tail != ND_NIL) {
+		struct nd_entry *old = slot_entry(t, t->tail);
+
 		/* The least recently touched leaves; what it had open is
 		 * reported first, so flooding the table cannot hide an
 		 * attack. */
@@ -402,17 +624,25 @@ net_nd_table_get(struct nd_table *t, const struct nd_key *k, int64_t now,
 		net_nd_table_del(t, old);
 		t->evictions++;
 	}
-	if ((e = calloc(1, sizeof(*e) + t->payload)) == NULL)
+	if (idx_grow(t) != 0 || (e = slot_new(t)) == NULL)
 		return NULL;
 	e->hash = h;
 	e->key = *k;
 	e->touch_ns = now;
-	e->hnext = t->buckets[b];
-	t->buckets[b] = e;
-	lru_push(t, e);
+	idx_put(t, h, e->slot);
+	lru_push(t, e->slot);
 	t->n++;
 	if (created != NULL)
 		*created = 1;
+	if (t->n >= t->cap && t->tail != ND_NIL) {
+		/* A full table evicts its least recent entry at the next
+		 * new key: that entry is cold, so start fetching it now. */
+		const char *v = (const char *)slot_entry(t, t->tail);
+		size_t o;
+
+		for (o = 0; o < t->esize; o += 64)
+			__builtin_prefetch(v + o);
+	}
 	return e;
 }
 
@@ -425,16 +655,20 @@ net_nd_table_active(struct nd_table *t)
 struct nd_entry *
 net_nd_table_oldest(struct nd_table *t)
 {
-	return t->lru_tail;
+	return t->tail != ND_NIL ? slot_entry(t, t->tail) : NULL;
 }
 
 void
 net_nd_table_expire(struct nd_table *t, int64_t cutoff)
 {
-	struct nd_entry *e, *prev;
+	struct nd_entry *e;
+	uint32_t i, prev;
 
-	for (e = t->lru_tail; e != NULL && e->touch_ns < cutoff; e = prev) {
-		prev = e->lprev;
+	for (i = t->tail; i != ND_NIL; i = prev) {
+		e = slot_entry(t, i);
+		if (e->touch_ns >= cutoff)
+			break;
+		prev = t->lru[i].prev;
 		if (!e->active)
 			net_nd_table_del(t, e);
 	}
@@ -454,14 +688,53 @@ net_nd_table_evictions(const struct nd_table *t)
 
 /* ---- exact sets ---- */
 
+/* Puts v (not present) into the table of s, which has room. */
+static void
+set_put(struct nd_set *s, uint32_t v)
+{
+	uint32_t i, mask = s->nslots - 1;
+
+	for (i = (v * 0x9e3779b1u) & mask; s->v[i] != 0; i = (i + 1) & mask)
+		;
+	s->v[i] = v;
+}
+
+/* Moves s to a table of nn slots.  Returns 0, or -1 when out of
+ * memory (s as it was). */
+static int
+set_grow(struct nd_set *s, uint32_t nn)
+{
+	uint32_t *ov = s->v, on = s->nslots, k;
+
+	if ((s->v = calloc(nn, sizeof(*s->v))) == NULL) {
+		s->v = ov;
+		return -1;
+	}
+	s->nslots = nn;
+	if (on == 0) {
+		for (k = 0; k < s->n; k++)
+			set_put(s, s->in[k]);
+	} else {
+		for (k = 0; k < on; k++)
+			if (ov[k] != 0)
+				set_put(s, ov[k]);
+		free(ov);
+	}
+	return 0;
+}
+
 int
 net_nd_set_add(struct nd_set *s, uint32_t v, uint32_t max)
 {
-	uint32_t i, mask, *nv, nn, k;
+	uint32_t i, mask;
 
 	if (v == 0)
 		v = 0x80000000u;
-	if (s->nslots > 0) {
+	if (s->nslots == 0) {
+		for (i = 0; i < s->n; i++)
+			if (s->in[i] == v)
+				return 0;
+	} else {
 		mask = s->nslots - 1;
 		for (i = (v * 0x9e3779b1u) & mask; s->v[i] != 0;
 		    i = (i + 1) & mask)
@@ -472,28 +745,16 @@ net_nd_set_add(struct nd_set *s, uint32_t v, uint32_t max)
 		s->full = 1;
 		return 0;
 	}
-	if ((s->n + 1) * 2 > s->nslots) {
-		nn = s->nslots == 0 ? 16 : s->nslots * 2;
-		if ((nv = calloc(nn, sizeof(*nv))) == NULL) {
-			s->full = 1;
-			return 0;
-		}
-		for (k = 0; k < s->nslots; k++) {
-			if (s->v[k] == 0)
-				continue;
-			for (i = (s->v[k] * 0x9e3779b1u) & (nn - 1);
-			    nv[i] != 0; i = (i + 1) & (nn - 1))
-				;
-			nv[i] = s->v[k];
-		}
-		free(s->v);
-		s->v = nv;
-		s->nslots = nn;
+	if (s->nslots == 0 && s->n < ND_SET_INLINE) {
+		s->in[s->n++] = v;
+		return 1;
 	}
-	mask = s->nslots - 1;
-	for (i = (v * 0x9e3779b1u) & mask; s->v[i] != 0; i = (i + 1) & mask)
-		;
-	s->v[i] = v;
+	if ((s->n + 1) * 2 > s->nslots && set_grow(s, s->nslots == 0 ? 16 :
+	    s->nslots * 2) != 0) {
+		s->full = 1;
+		return 0;
+	}
+	set_put(s, v);
 	s->n++;
 	return 1;
 }
@@ -516,14 +777,26 @@ net_nd_hll_add(struct nd_hll *h, uint64_t x)
 	x = net_mix64(x ^ 0x2545f4914f6cdd1dULL);
 	idx = (unsigned)(x & (ND_HLL_M - 1));
 	w = x >> 7;		/* 57 bits left */
-	rank = 1;
-	while (rank <= 57 && (w & 1) == 0) {
-		rank++;
-		w >>= 1;
-	}
+	/* The position of the lowest set bit, 58 when none. */
+	rank = w != 0 ? (unsigned)__builtin_ctzll(w) + 1 : 58;
 	if (rank > h->r[idx])
 		h->r[idx] = (uint8_t)rank;
 }
+
+/* 2^-r for every register value (0..58 are reachable; the mask keeps
+ * the index in bounds): exact powers of two, so the sum is the one
+ * ldexp() gave, without a libm call per register. */
+static const double hll_pow[64] = {
+	0x1p-0, 0x1p-1, 0x1p-2, 0x1p-3, 0x1p-4, 0x1p-5, 0x1p-6, 0x1p-7,
+	0x1p-8, 0x1p-9, 0x1p-10, 0x1p-11, 0x1p-12, 0x1p-13, 0x1p-14,
+	0x1p-15, 0x1p-16, 0x1p-17, 0x1p-18, 0x1p-19, 0x1p-20, 0x1p-21,
+	0x1p-22, 0x1p-23, 0x1p-24, 0x1p-25, 0x1p-26, 0x1p-27, 0x1p-28,
+	0x1p-29, 0x1p-30, 0x1p-31, 0x1p-32, 0x1p-33, 0x1p-34, 0x1p-35,
+	0x1p-36, 0x1p-37, 0x1p-38, 0x1p-39, 0x1p-40, 0x1p-41, 0x1p-42,
+	0x1p-43, 0x1p-44, 0x1p-45, 0x1p-46, 0x1p-47, 0x1p-48, 0x1p-49,
+	0x1p-50, 0x1p-51, 0x1p-52, 0x1p-53, 0x1p-54, 0x1p-55, 0x1p-56,
+	0x1p-57, 0x1p-58, 0x1p-59, 0x1p-60, 0x1p-61, 0x1p-62, 0x1p-63,
+};
 
 double
 net_nd_hll_count(const struct nd_hll *h)
@@ -532,7 +805,7 @@ net_nd_hll_count(const struct nd_hll *h)
 	unsigned i, zeros = 0;
 
 	for (i = 0; i < ND_HLL_M; i++) {
-		sum += ldexp(1.0, -(int)h->r[i]);
+		sum += hll_pow[h->r[i] & 63];
 		if (h->r[i] == 0)
 			zeros++;
 	}

@@ -5,8 +5,10 @@
  *
  * Built for one capture thread seeing up to a few hundred thousand
  * concurrent flows.  Per packet the work is one hash of a 48-byte key,
- * one chain walk, and moving the flow to the tail of its list; a flow
- * costs one allocation when it is created and one free when it ends.
+ * one probe of an open-addressing index (which touches no other flow),
+ * and moving the flow to the tail of its list; an ended flow's memory
+ * is kept for the next one, so a steady churn of short flows (scans,
+ * floods) does not go through malloc.
  *
  * Timeouts: a flow sits in one of six lists by its timeout class (TCP
  * established, TCP before the handshake, TCP closed, UDP, ICMP, other),
@@ -38,7 +40,7 @@
 #include "net/net-flow.h"
 
 #define FLOW_EXPIRE_BUDGET	64	/* flows ended per update, at most */
-#define FLOW_BUCKETS_MIN	1024
+#define FLOW_SLOTS_MIN	1024
 
 enum flow_class {
 	FC_TCP_EST,
@@ -86,8 +88,6 @@ struct flow_side {
 /* What a lookup reads comes first, in the first cache line. */
 struct flow {
 	uint64_t	 hash;
-	struct flow	*hnext;			/* hash chain */
-	struct flow	**hpprev;		/* what points to us */
 	struct flow_key	 key;
 	struct flow	*prev, *next;		/* its class list */
 	struct net_flow	 f;
@@ -95,6 +95,15 @@ struct flow {
 	int		 orig_is_lo;		/* the originator is key.lo */
 	size_t		 hlen;			/* strlen(f.history) */
 	struct flow_side side[2];		/* originator, responder */
+};
+
+/* The index: linear probing over (hash, flow) pairs, at most half full,
+ * so that a lookup, hit or miss, reads one or two slots and only the
+ * flow whose whole hash matches (a chained table would visit every
+ * flow of the chain, each a cache miss on a busy link). */
+struct flow_slot {
+	uint64_t	 hash;
+	struct flow	*e;			/* NULL: empty */
 };
 
 struct flow_list {
@@ -105,13 +114,21 @@ struct net_flow_table {
 	struct net_flow_conf conf;
 	net_flow_end_cb	*cb;
 	void		*cb_arg;
-	struct flow	**buckets;
-	size_t		 nbuckets;		/* a power of two */
-	size_t		 max_buckets;
+	struct flow_slot *idx;			/* open addressing */
+	size_t		 nslots;		/* a power of two */
+	size_t		 max_slots;
 	struct flow_list lists[FC_N];
 	int64_t		 timeout[FC_N];
 	struct net_flow_stats stats;
 	uint64_t	 uid_count;
+	int		 no_uids;		/* nobody reads them */
+	/* Ended flows kept for the next ones (a singly linked list through
+	 * their first word), so that a table churning through short flows
+	 * (a scan, a flood) does not take each from malloc and give it
+	 * back.  Flows live and spare never outnumber the peak of live
+	 * ones, which max_flows caps: the memory is what the peak took. */
+	struct flow	*spare;
+	size_t		 nspare;
 };
 
 _Static_assert(sizeof(struct flow_key) == 48, "flow_key has no padding");
@@ -284,45 +301,60 @@ list_append(struct net_flow_table *t, struct flow *e)
 }
 
 static void
-hash_link(struct flow **bucket, struct flow *e)
+idx_put(struct flow_slot *idx, size_t nslots, struct flow *e)
 {
-	e->hnext = *bucket;
-	if (e->hnext != NULL)
-		e->hnext->hpprev = &e->hnext;
-	e->hpprev = bucket;
-	*bucket = e;
+	size_t i, mask = nslots - 1;
+
+	for (i = e->hash & mask; idx[i].e != NULL; i = (i + 1) & mask)
+		;
+	idx[i].hash = e->hash;
+	idx[i].e = e;
 }
 
+/* Takes e out of the index, shifting back the entries of its probe run
+ * that would no longer be found. */
 static void
-hash_unlink(struct flow *e)
+hash_unlink(struct net_flow_table *t, struct flow *e)
 {
-	*e->hpprev = e->hnext;
-	if (e->hnext != NULL)
-		e->hnext->hpprev = e->hpprev;
-	e->hnext = NULL;
-	e->hpprev = NULL;
+	size_t mask = t->nslots - 1, i, j, k;
+
+	for (i = e->hash & mask; t->idx[i].e != e; i = (i + 1) & mask)
+		;
+	for (j = i;;) {
+		j = (j + 1) & mask;
+		if (t->idx[j].e == NULL)
+			break;
+		k = t->idx[j].hash & mask;
+		/* It stays when its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		t->idx[i] = t->idx[j];
+		i = j;
+	}
+	t->idx[i].e = NULL;
 }
 
-/* Doubles the bucket array when flows outnumber buckets; stays as it is
- * when out of memory (chains get longer, nothing breaks). */
-static void
+/* Doubles the index when one more flow would make it more than half
+ * full.  Returns 0, or -1 when there is no room (past the cap, or out
+ * of memory, with the index full but for one slot). */
+static int
 hash_grow(struct net_flow_table *t)
 {
-	struct flow **nb, *e, *next;
-	size_t n = t->nbuckets * 2, i;
+	struct flow_slot *ni;
+	size_t n = t->nslots * 2, i;
 
-	if (t->nbuckets >= t->max_buckets ||
-	    (nb = calloc(n, sizeof(*nb))) == NULL)
-		return;
-	for (i = 0; i < t->nbuckets; i++) {
-		for (e = t->buckets[i]; e != NULL; e = next) {
-			next = e->hnext;
-			hash_link(&nb[e->hash & (n - 1)], e);
-		}
-	}
-	free(t->buckets);
-	t->buckets = nb;
-	t->nbuckets = n;
+	if ((t->stats.active + 1) * 2 <= t->nslots)
+		return 0;
+	if (t->nslots >= t->max_slots ||
+	    (ni = calloc(n, sizeof(*ni))) == NULL)
+		return t->stats.active + 1 < t->nslots ? 0 : -1;
+	for (i = 0; i < t->nslots; i++)
+		if (t->idx[i].e != NULL)
+			idx_put(ni, n, t->idx[i].e);
+	free(t->idx);
+	t->idx = ni;
+	t->nslots = n;
+	return 0;
 }
 
 /* Ends e: out of the table, reported, then its ext slots and itself
@@ -332,7 +364,7 @@ flow_end(struct net_flow_table *t, struct flow *e, enum net_flow_end why)
 {
 	int i;
 
-	hash_unlink(e);
+	hash_unlink(t, e);
 	list_unlink(t, e);
 	t->stats.ended++;
 	t->stats.active--;
@@ -344,7 +376,12 @@ flow_end(struct net_flow_table *t, struct flow *e, enum net_flow_end why)
 		if (e->f.ext[i] != NULL && e->f.ext_free[i] != NULL)
 			e->f.ext_free[i](e->f.ext[i]);
 	}
-	free(e);
+	if (t->nspare < t->conf.max_flows) {
+		memcpy(e, &t->spare, sizeof(t->spare));
+		t->spare = e;
+		t->nspare++;
+	} else
+		free(e);
 }
 
 static int
@@ -363,10 +400,20 @@ expire(struct net_flow_table *t, int64_t now, long budget)
 		struct flow_list *l = &t->lists[c];
 
 		while (l->head != NULL && idle_past(t, l->head, now)) {
+			struct flow *n = l->head->next;
+
 			if (budget == 0)
 				return;
 			if (budget > 0)
 				budget--;
+			/* Idle flows are cold: fetch the next one while this
+			 * one ends (its end reads the whole struct). */
+			if (n != NULL) {
+				size_t o;
+
+				for (o = 0; o < sizeof(*n); o += 64)
+					__builtin_prefetch((char *)n + o);
+			}
 			flow_end(t, l->head, NET_FLOW_END_TIMEOUT);
 		}
 	}
@@ -411,12 +458,12 @@ net_flow_table_new(const struct net_flow_conf *c, net_flow_end_cb *cb,
 		t->conf.max_flows = 1;
 	t->cb = cb;
 	t->cb_arg = arg;
-	t->max_buckets = FLOW_BUCKETS_MIN;
-	while (t->max_buckets < t->conf.max_flows &&
-	    t->max_buckets < ((size_t)1 << 30))
-		t->max_buckets *= 2;
-	t->nbuckets = FLOW_BUCKETS_MIN;
-	if ((t->buckets = calloc(t->nbuckets, sizeof(*t->buckets))) == NULL) {
+	t->max_slots = FLOW_SLOTS_MIN;
+	while (t->max_slots < t->conf.max_flows * 2 &&
+	    t->max_slots < ((size_t)1 << 31))
+		t->max_slots *= 2;
+	t->nslots = FLOW_SLOTS_MIN;
+	if ((t->idx = calloc(t->nslots, sizeof(*t->idx))) == NULL) {
 		free(t);
 		return NULL;
 	}
@@ -438,8 +485,18 @@ net_flow_table_free(struct net_flow_table *t)
 		return;
 	while ((e = oldest(t)) != NULL)
 		flow_end(t, e, NET_FLOW_END_FLUSH);
-	free(t->buckets);
+	while ((e = t->spare) != NULL) {
+		memcpy(&t->spare, e, sizeof(t->spare));
+		free(e);
+	}
+	free(t->idx);
 	free(t);
+}
+
+void
+net_flow_table_set_uids(struct net_flow_table *t, int on)
+{
+	t->no_uids = !on;
 }
 
 void
@@ -448,30 +505,45 @@ net_flow_stats(const struct net_flow_table *t, struct net_flow_stats *s)
 	*s = t->stats;
 }
 
+/* n base62 digits of x (n <= 5, x < 62^n), least significant first,
+ * in 32-bit arithmetic. */
+static void
+b62_digits(char *out, uint32_t x, int n)
+{
+	static const char b62[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	int i;
+
+	for (i = 0; i < n; i++) {
+		out[i] = b62[x % 62];
+		x /= 62;
+	}
+}
+
 /* "C" and 17 base62 digits of a 128-bit value made from the table's
  * counter (and the configured seed): unique within a table, the same
  * sequence in every run with the same seed. */
 static void
 make_uid(struct net_flow_table *t, char *uid)
 {
-	static const char b62[] =
-	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	const uint64_t p4 = 62ULL * 62 * 62 * 62, p5 = p4 * 62;
 	uint64_t h1, h2;
-	int i;
 
 	t->uid_count++;
 	h1 = net_mix64(t->uid_count ^ net_mix64(t->conf.uid_seed ^
 	    0x243f6a8885a308d3ULL));
 	h2 = net_mix64(h1 ^ 0x13198a2e03707344ULL);
+	/* The 9 low base62 digits of h1 and the 8 of h2, as repeated
+	 * % 62 and / 62 would give them, but cut into 32-bit pieces
+	 * first (a 64-bit division per digit costs more than the rest of
+	 * a flow's creation). */
+	h1 %= p5 * p4;
+	h2 %= p4 * p4;
 	uid[0] = 'C';
-	for (i = 1; i <= 9; i++) {
-		uid[i] = b62[h1 % 62];
-		h1 /= 62;
-	}
-	for (; i <= 17; i++) {
-		uid[i] = b62[h2 % 62];
-		h2 /= 62;
-	}
+	b62_digits(uid + 1, (uint32_t)(h1 % p5), 5);
+	b62_digits(uid + 6, (uint32_t)(h1 / p5), 4);
+	b62_digits(uid + 10, (uint32_t)(h2 % p4), 4);
+	b62_digits(uid + 14, (uint32_t)(h2 / p4), 4);
 	uid[18] = '\0';
 }
 
@@ -702,7 +774,13 @@ flow_new(struct net_flow_table *t, const struct net_pkt *p,
 	while (t->stats.active >= t->conf.max_flows &&
 	    (old = oldest(t)) != NULL)
 		flow_end(t, old, NET_FLOW_END_EVICTED);
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	if (hash_grow(t) != 0)
+		return NULL;
+	if ((e = t->spare) != NULL) {
+		memcpy(&t->spare, e, sizeof(t->spare));
+		t->nspare--;
+		memset(e, 0, sizeof(*e));
+	} else if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	f = &e->f;
 	e->key = *k;
@@ -741,16 +819,17 @@ flow_new(struct net_flow_table *t, const struct net_pkt *p,
 		f->orig_p = req != 0 ? (uint16_t)req : p->icmp_type;
 		f->resp_p = p->icmp_code;
 	}
-	make_uid(t, f->uid);
+	if (t->no_uids)
+		t->uid_count++;		/* the sequence goes on */
+	else
+		make_uid(t, f->uid);
 	e->cls = flow_class(e);
-	hash_link(&t->buckets[h & (t->nbuckets - 1)], e);
+	idx_put(t->idx, t->nslots, e);
 	list_append(t, e);
 	t->stats.created++;
 	t->stats.active++;
 	if (t->stats.active > t->stats.peak)
 		t->stats.peak = t->stats.active;
-	if (t->stats.active > t->nbuckets)
-		hash_grow(t);
 	*dir = flip;
 	return e;
 }
@@ -778,9 +857,15 @@ net_flow_update(struct net_flow_table *t, const struct net_pkt *p, int *dir,
 
 	make_key(p, &k, &src_is_lo);
 	h = key_hash(&k);
-	for (e = t->buckets[h & (t->nbuckets - 1)]; e != NULL; e = e->hnext)
-		if (e->hash == h && memcmp(&e->key, &k, sizeof(k)) == 0)
-			break;
+	{
+		size_t i, mask = t->nslots - 1;
+
+		for (i = h & mask; (e = t->idx[i].e) != NULL;
+		    i = (i + 1) & mask)
+			if (t->idx[i].hash == h &&
+			    memcmp(&e->key, &k, sizeof(k)) == 0)
+				break;
+	}
 	if (e != NULL) {
 		d = src_is_lo == e->orig_is_lo ? 0 : 1;
 		if (idle_past(t, e, p->ts_ns))

@@ -95,6 +95,12 @@ struct net_flow_table *net_flow_table_new(const struct net_flow_conf *c,
 /* Ends every flow (NET_FLOW_END_FLUSH) and frees the table. */
 void net_flow_table_free(struct net_flow_table *t);
 
+/* Whether new flows get a uid (on by default).  Off, f->uid is empty
+ * and flows cost less to make; the uid sequence goes on all the same,
+ * so flows made after turning it back on get the uids they would have
+ * had. */
+void net_flow_table_set_uids(struct net_flow_table *t, int on);
+
 /*
  * The flow of packet p (IPv4/IPv6 with TCP, UDP, ICMP or another
  * protocol; NULL for non-IP packets, fragments after the first, or when

@@ -81,8 +81,12 @@ size_t net_sensor_format(const struct net_detection *d, char *buf,
 size_t net_sensor_line(const struct net_detection *d, const char *msg,
     size_t len, const char *host, char *buf, size_t buflen);
 
-/* Reads a pcap or pcapng file through s (libpcap).  Returns 0, or
- * MAMORI_EIO/MAMORI_EINVAL with "FILE: reason" in err. */
+/* Reads a pcap or pcapng file through s (libpcap).  On a machine with
+ * two cores or more, a second thread reads, decodes and tracks flows
+ * while the calling thread runs the detectors: every callback still
+ * runs on the calling thread, with the same results in the same order
+ * as on one thread ($MAMORI_NET_THREADS=1 keeps it on one).  Returns 0,
+ * or MAMORI_EIO/MAMORI_EINVAL with "FILE: reason" in err. */
 int net_sensor_read_file(struct net_sensor *s, const char *path, char *err,
     size_t errlen);
 

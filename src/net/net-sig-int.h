@@ -189,6 +189,13 @@ struct net_stream_mem {
 	size_t		 used, cap;
 	int		 refs;		/* the context and each stream */
 	uint64_t	 gaps, ooo, refused;
+	/* When keep_spare is set (the matching context's account), freed
+	 * streams are kept for the next flows (most TCP flows of a scan or
+	 * flood are a SYN and nothing more; a list through their first
+	 * word) and freed with m. */
+	int		 keep_spare;
+	void		*spare;
+	size_t		 nspare;
 };
 
 /* Returns m with one more reference. */

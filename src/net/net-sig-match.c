@@ -283,6 +283,7 @@ net_sig_ctx_new_conf(const struct net_sigset *s, const struct net_sig_conf *conf
 		goto fail;
 	c->mem->cap = c->conf.stream_memcap;
 	c->mem->refs = 1;
+	c->mem->keep_spare = 1;
 	return c;
 fail:
 	net_sig_ctx_free(c);

@@ -68,8 +68,15 @@ net_stream_mem_ref(struct net_stream_mem *m)
 void
 net_stream_mem_unref(struct net_stream_mem *m)
 {
-	if (m != NULL && --m->refs == 0)
-		free(m);
+	void *p;
+
+	if (m == NULL || --m->refs != 0)
+		return;
+	while ((p = m->spare) != NULL) {
+		memcpy(&m->spare, p, sizeof(void *));
+		free(p);
+	}
+	free(m);
 }
 
 static void *
@@ -99,7 +106,12 @@ net_stream_new(struct net_stream_mem *m, uint32_t window, uint32_t ooo)
 {
 	struct net_stream *s;
 
-	if ((s = mem_alloc(m, sizeof(*s))) == NULL)
+	if (m->spare != NULL && m->used + sizeof(*s) <= m->cap) {
+		s = m->spare;
+		memcpy(&m->spare, s, sizeof(void *));
+		m->nspare--;
+		m->used += sizeof(*s);
+	} else if ((s = mem_alloc(m, sizeof(*s))) == NULL)
 		return NULL;
 	memset(s, 0, sizeof(*s));
 	s->mem = net_stream_mem_ref(m);
@@ -124,7 +136,15 @@ net_stream_free(void *arg)
 			mem_release(m, s->d[i].hold, 2 * (size_t)s->ooo);
 		}
 	}
-	mem_release(m, s, sizeof(*s));
+	/* Kept for the next flow: streams live and spare never outnumber
+	 * the peak of live ones, which the memory cap bounds. */
+	if (m->keep_spare && m->nspare < m->cap / sizeof(*s)) {
+		memcpy(s, &m->spare, sizeof(void *));
+		m->spare = s;
+		m->nspare++;
+		m->used -= sizeof(*s);
+	} else
+		mem_release(m, s, sizeof(*s));
 	net_stream_mem_unref(m);
 }
 

@@ -94,8 +94,18 @@ struct net_addr {
 char *net_addr_str(const struct net_addr *a, char *buf, size_t len);
 int net_addr_eq(const struct net_addr *x, const struct net_addr *y);
 /* MurmurHash3's 64-bit finaliser: every input bit reaches every output
- * bit.  The sensor's tables hash with it. */
-uint64_t net_mix64(uint64_t k);
+ * bit.  The sensor's tables hash with it (inline: it runs several times
+ * per packet). */
+static inline uint64_t
+net_mix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return k;
+}
 
 /* A stable hash of the address. */
 uint32_t net_addr_hash(const struct net_addr *a, uint32_t seed);
