@@ -93,7 +93,7 @@ struct scan_src {
 
 	/* Ping sweeps. */
 	int64_t		 ping_start;
-	uint64_t	 pings, tcp_pings;
+	uint64_t	 pings, tcp_pings, arp_pings;
 	struct nd_set	 ping_hosts;
 	struct net_addr	 ping_lo, ping_hi, ping_first;
 	struct nd_ep	 ping_ep;
@@ -408,18 +408,19 @@ ping_report(struct net_detect *d, struct nd_entry *e, int64_t now)
 	struct scan_src *s = ND_DATA(e, struct scan_src);
 	struct net_detection det;
 	int tcp = s->tcp_pings * 2 > s->pings;
+	int arp = !tcp && s->arp_pings * 2 > s->pings;
 
-	net_nd_det_init(&det, "ping_sweep", tcp ? "tcp" : "icmp", now,
-	    &s->ping_ep, s->pings);
+	net_nd_det_init(&det, "ping_sweep", tcp ? "tcp" : arp ? "arp" :
+	    "icmp", now, &s->ping_ep, s->pings);
 	det.src = e->key.a;
 	if (s->ping_hosts.n == 1)
 		det.dst = s->ping_first;
-	det.proto = tcp ? NET_P_TCP : e->key.a.family == 6 ? NET_P_ICMP6 :
-	    NET_P_ICMP;
+	det.proto = tcp ? NET_P_TCP : arp ? 0 : e->key.a.family == 6 ?
+	    NET_P_ICMP6 : NET_P_ICMP;
 	det.targets = s->ping_hosts.n;
 	det.severity = 1;
 	net_nd_text(&det, "%s ping sweep ", tcp ? "TCP ACK (port 80/443)" :
-	    "ICMP echo");
+	    arp ? "ARP" : "ICMP echo");
 	hosts_text(&det, s->ping_hosts.n, s->ping_hosts.full, &s->ping_lo,
 	    &s->ping_hi);
 	net_nd_text(&det, "; %llu probes, %.1f/s", (unsigned long long)s->pings,
@@ -684,9 +685,10 @@ outcome(struct net_detect *d, const struct net_addr *src,
 	slow_add(d, e, s, dh, pv, type, probe_ns);
 }
 
+/* kind: 0 ICMP echo, 1 TCP ACK to 80/443, 2 ARP request. */
 static void
 ping(struct net_detect *d, const struct net_addr *src,
-    const struct net_addr *dst, int tcp, int64_t ts)
+    const struct net_addr *dst, int kind, int64_t ts)
 {
 	struct nd_entry *e;
 	struct scan_src *s;
@@ -700,8 +702,10 @@ ping(struct net_detect *d, const struct net_addr *src,
 		return;
 	s = ND_DATA(e, struct scan_src);
 	s->pings++;
-	if (tcp)
+	if (kind == 1)
 		s->tcp_pings++;
+	else if (kind == 2)
+		s->arp_pings++;
 	first = s->ping_hosts.n == 0;
 	if (net_nd_set_add(&s->ping_hosts, net_nd_addr_h32(dst),
 	    (uint32_t)d->c->max_tracked)) {
@@ -864,10 +868,32 @@ icmp_packet(struct net_detect *d, const struct net_pkt *p)
 	    p->inner_dport, p->ts_ns);
 }
 
+/*
+ * An ARP request for another address: on the local segment, nmap's host
+ * discovery (-sn, -PR) and arp-scan ask every address of the network.
+ * Probes for an address conflict (sender 0.0.0.0) and gratuitous ARP
+ * (asking for one's own address) are not lookups of others.
+ */
+static void
+arp_request(struct net_detect *d, const struct net_pkt *p)
+{
+	if (p->arp_op != 1 || p->arp_spa.family != 4 ||
+	    p->arp_tpa.family != 4 ||
+	    memcmp(p->arp_spa.a, p->arp_tpa.a, 4) == 0 ||
+	    (p->arp_spa.a[0] | p->arp_spa.a[1] | p->arp_spa.a[2] |
+	    p->arp_spa.a[3]) == 0)
+		return;
+	ping(d, &p->arp_spa, &p->arp_tpa, 2, p->ts_ns);
+}
+
 void
 net_nd_scan_packet(struct net_detect *d, const struct net_pkt *p,
     const struct net_flow *f, int dir, int is_new)
 {
+	if (p->is_arp) {
+		arp_request(d, p);
+		return;
+	}
 	if (p->l4 == NULL || (p->is_frag && p->frag_off != 0))
 		return;
 	switch (p->proto) {

@@ -1839,8 +1839,11 @@ net_detect_packet(struct net_detect *d, const struct net_pkt *p,
 	if (p->ts_ns > d->now)
 		d->now = p->ts_ns;
 	net_nd_misc_packet(d, p, f, dir, is_new);
-	if (p->ipver == 0)
+	if (p->ipver == 0) {
+		if (p->is_arp)		/* ARP sweeps */
+			net_nd_scan_packet(d, p, f, dir, is_new);
 		return;
+	}
 	net_nd_flood_packet(d, p, f, dir, is_new);
 	net_nd_scan_packet(d, p, f, dir, is_new);
 }

@@ -120,6 +120,11 @@ net_sensor_format(const struct net_detection *d, char *buf, size_t len)
 		n = snprintf(buf + off, len - off, " dst=%s dport=%u", dst,
 		    (unsigned)d->dport);
 		off += n < 0 ? 0 : (size_t)n;
+	} else if (d->dport != 0 && off < len) {
+		/* Many destinations, one port: a worm's. */
+		n = snprintf(buf + off, len - off, " dport=%u",
+		    (unsigned)d->dport);
+		off += n < 0 ? 0 : (size_t)n;
 	}
 	if (off < len) {
 		n = snprintf(buf + off, len - off, " proto=%s count=%" PRIu64

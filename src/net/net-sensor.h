@@ -7,7 +7,7 @@
  * A detection's event line (the message of a syslog event from program
  * "mamori-sensor") is
  *
- *   KIND TYPE SHAPE src=ADDR sport=N [dst=ADDR dport=N] proto=P count=N
+ *   KIND TYPE SHAPE src=ADDR sport=N [dst=ADDR] [dport=N] proto=P count=N
  *       targets=N ports=N rate=R sid=N: TEXT
  *
  * with "-" for a TYPE or SHAPE a detection has none of; rules/0060-*

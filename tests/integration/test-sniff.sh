@@ -4,7 +4,8 @@
 # the bridge; each scan type is reported with its type and scanner, a
 # ping sweep as a sweep, a bounded hping3 SYN flood as a flood; ordinary
 # traffic (HTTP to a local web server, a short TCP session) raises
-# nothing.  All traffic stays inside the test's namespaces.
+# nothing; a local ARP sweep and a worm-like spread to port 445 are
+# reported.  All traffic stays inside the test's namespaces.
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
@@ -114,6 +115,32 @@ done
 sniff_while sweep nmap -n -sn -PE 10.98.0.0/26
 check_contains "nmap -sn reported as a sweep" "$(kinds sweep)" \
     "ping_sweep"
+
+# On the local segment, host discovery is ARP requests to every address.
+sniff_while arpsweep nmap -n -sn -PR 10.99.0.0/26
+check_contains "local ARP sweep reported" "$(kinds arpsweep)" \
+    "ping_sweep arp 10.99.0.2"
+
+# A worm from inside: SYNs to port 445 of 30 hosts that do not answer
+# (routed through A, which does not forward), and data delivered to the
+# one that does (a listener on A).
+ip netns exec "$A" /usr/bin/python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.99.0.1", 445)); s.listen(8)
+while True:
+    c, _ = s.accept(); c.recv(4096); c.close()' > "$T/smb.log" 2>&1 &
+echo $! > "$T/smb.pid"
+sleep 0.3
+sniff_while worm sh -c 'for i in $(seq 1 30); do
+    nc -z -w 1 10.98.0.$i 445 & done
+    printf "SMB%0300d" 0 | nc -q 1 10.99.0.1 445
+    wait'
+kill "$(cat "$T/smb.pid")" 2>/dev/null
+rm -f "$T/smb.pid"
+check_contains "worm reported" "$(kinds worm)" "worm"
+check_contains "worm names its port" "$(jq -r '.data.dstport' \
+    "$T/worm.json" | tr '\n' ' ')" "445"
 
 sniff_while flood hping3 -q -S -p 80 -i u500 -c 4000 10.99.0.1
 check_contains "hping3 SYN flood reported" "$(kinds flood)" "syn_flood"
