@@ -58,6 +58,8 @@ struct event {
 	uint8_t		body_hashed;	/* body_hash holds the store's digest */
 	uint32_t	flags;		/* EVENT_F_* */
 	struct event_field host, app, procid, msgid, sd, msg;
+	struct event_field peer;	/* the TLS client certificate's
+					   subject ("/CN=web1"), or empty */
 	char		src[EVENT_SRC_MAX];	/* sender address, text */
 	struct event_ack *ack;		/* signalled once stored; may be NULL */
 	struct event_block *blk;	/* slab block holding it, or NULL */

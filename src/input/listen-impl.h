@@ -59,7 +59,7 @@ int listen_bind(const struct listener_conf *c, int type, char *bound,
 struct event *listen_make_event(struct event_slab *slab,
     struct listener_stats *st, const uint8_t *p,
     size_t len, size_t max, int truncated, const char *src, uint16_t index,
-    int64_t recv_ns);
+    int64_t recv_ns, const char *peer_subject);
 
 void *listen_udp_thread(void *arg);
 void *listen_stream_thread(void *arg);

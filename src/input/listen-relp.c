@@ -60,7 +60,7 @@ on_syslog(void *usr, unsigned char *hostname, unsigned char *ip,
 	int rc;
 
 	ev = listen_make_event(&r->slab, s->st, msg, len, r->max_message, 0,
-	    ip != NULL ? (const char *)ip : "", s->index, time_now_ns());
+	    ip != NULL ? (const char *)ip : "", s->index, time_now_ns(), NULL);
 	if (ev == NULL) {
 		/* Not acknowledged: the sender will retry. */
 		atomic_fetch_add(&s->st->errors, 1);

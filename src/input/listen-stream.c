@@ -47,6 +47,7 @@ struct stream_conn {
 	int64_t			 accepted_ns;	/* monotonic */
 	struct syslog_framer	*fr;
 	char			 peer[EVENT_SRC_MAX];
+	char			 subject[256];	/* client certificate, or "" */
 };
 
 /* Tags for epoll's data pointer that are not connections. */
@@ -163,7 +164,8 @@ deliver(void *arg, const uint8_t *msg, size_t len, int truncated)
 	struct event *ev;
 
 	ev = listen_make_event(&l->slab, &l->st, msg, len, l->max_message, truncated,
-	    d->c->peer, l->index, l->now_ns);
+	    d->c->peer, l->index, l->now_ns,
+	    d->c->subject[0] != '\0' ? d->c->subject : NULL);
 	if (ev == NULL) {
 		atomic_fetch_add(&l->st.dropped, 1);
 		log_err("%s: out of memory; message from %s lost",
@@ -319,6 +321,10 @@ tls_handshake(struct listener *l, struct stream_conn *c)
 			    sizeof(subj));
 			log_info("%s: TLS client %s: certificate %s",
 			    l->conf.url, c->peer, subj);
+			/* Only a verified certificate names its sender. */
+			if (SSL_get_verify_result(c->ssl) == X509_V_OK)
+				snprintf(c->subject, sizeof(c->subject), "%s",
+				    subj);
 			X509_free(peer);
 		}
 		return 0;

@@ -117,7 +117,7 @@ receive_batch(struct listener *l, struct udp_batch *b, int wait)
 		ev = listen_make_event(&l->slab, &l->st, b->bufs + (size_t)i * UDP_BUFSZ,
 		    b->msgs[i].msg_len, l->max_message,
 		    (mh->msg_flags & MSG_TRUNC) != 0, b->prevsrc, l->index,
-		    now);
+		    now, NULL);
 		if (ev == NULL) {
 			atomic_fetch_add(&l->st.dropped, 1);
 			continue;

@@ -111,16 +111,25 @@ struct event *
 listen_make_event(struct event_slab *slab, struct listener_stats *st,
     const uint8_t *p, size_t len,
     size_t max, int truncated, const char *src, uint16_t index,
-    int64_t recv_ns)
+    int64_t recv_ns, const char *peer_subject)
 {
 	struct event *ev;
+	size_t plen = peer_subject != NULL ? strlen(peer_subject) : 0;
 
 	if (len > max) {
 		len = max;
 		truncated = 1;
 	}
-	if ((ev = event_slab_new(slab, p, len, SYSLOG_PARSE_EXTRA)) == NULL)
+	if ((ev = event_slab_new(slab, p, len, SYSLOG_PARSE_EXTRA +
+	    plen)) == NULL)
 		return NULL;
+	/* The certificate's subject rides in the data area, before the
+	 * parser's fields (the parser only appends). */
+	if (plen > 0 && event_add_string(ev, &ev->peer, peer_subject,
+	    plen) != 0) {
+		event_free(ev);
+		return NULL;
+	}
 	ev->recv_ns = recv_ns;
 	ev->listener = index;
 	/* Not snprintf(): this runs once per message. */

@@ -64,9 +64,18 @@ server_agents_observe(struct worker *w, const struct event *ev)
 	if (s->agents == NULL)
 		return;
 	if (ev->app.len == 12 &&
-	    memcmp(event_str(ev, &ev->app), "mamori-agent", 12) == 0)
-		(void)agents_observe(s->agents, ev, NULL, ev->recv_ns,
-		    worker_report, w);
+	    memcmp(event_str(ev, &ev->app), "mamori-agent", 12) == 0) {
+		char subj[256];
+
+		/* The verified client certificate of a tls:// connection. */
+		if (ev->peer.len > 0 && ev->peer.len < sizeof(subj)) {
+			memcpy(subj, event_str(ev, &ev->peer), ev->peer.len);
+			subj[ev->peer.len] = '\0';
+		} else
+			subj[0] = '\0';
+		(void)agents_observe(s->agents, ev, subj[0] ? subj : NULL,
+		    ev->recv_ns, worker_report, w);
+	}
 	else if (ev->app.len == 10 &&
 	    memcmp(event_str(ev, &ev->app), "mamori-fim", 10) == 0)
 		(void)agents_observe_fim(s->agents, ev, ev->recv_ns,

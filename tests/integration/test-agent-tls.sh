@@ -169,7 +169,28 @@ stop_agent agent-rogue || fail "agent-rogue exit status"
 stop_agent agent-distrust || fail "agent-distrust exit status"
 check_contains "rogue agent kept its lines" "$(tail -1 agent-agent-rogue.log)" \
     "messages stay queued"
+# A valid certificate of another agent: the server stores the lines (the
+# CA vouches for the sender) but the registry reports the name claimed
+# without proof.
+agent_conf agent-liar tls "$tport" agent1 ca.crt
+run_agent agent-liar
+seq 1 5 | sed 's/^/liar /' >> logs/agent-liar.log
+wait_match agent-liar "liar " 5 || exit 1
+i=0
+while [ $i -lt 100 ]; do
+	n=$(sqlite3 "$DATA/mamori.db" "select count(*) from alerts
+	    where rule_id = 122344" 2>/dev/null)
+	[ "${n:-0}" -ge 1 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+check "certificate of another agent: identity alert" \
+    "$([ "${n:-0}" -ge 1 ] && echo yes)" yes
+stop_agent agent-liar || fail "agent-liar exit status"
 check "no sanitizer reports from the agent" \
     "$(cat agent-*.log | grep -c 'Sanitizer\|runtime error')" 0
 stop_server || fail "server exit status"
+check "registry records the certificate" "$(sqlite3 "$DATA/mamori.db" \
+    "select cert_subject from agents where name = 'agent-tls'")" \
+    "/CN=agent-tls"
 finish
