@@ -388,7 +388,7 @@ call POST "/incidents/$ID/notify" '{"contact":"nobody"}'
 check "notify: no such contact" "$code" 400
 i=0
 while [ "$(ls "$T/hook" | grep -c json)" -lt $((hooks + 1)) ] &&
-    [ $i -lt 100 ]; do
+    [ $i -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
