@@ -377,7 +377,7 @@ call POST "/incidents/$ID/steps/999" '{"done":true}'
 check "no such step" "$code" 404
 call POST "/incidents/$ID/steps/1" '{}'
 check "step: done is required" "$code" 400
-hooks=$(ls "$T/hook" | grep -c json)
+hooks=$(ls "$T/hook" | grep -c '\.json$')
 call POST "/incidents/$ID/notify" '{}'
 check "POST notify" "$code" 200
 check "notify on the timeline" "$(body '.timeline[-1].text')" \
@@ -387,7 +387,7 @@ check "POST notify a contact" "$code" 200
 call POST "/incidents/$ID/notify" '{"contact":"nobody"}'
 check "notify: no such contact" "$code" 400
 i=0
-while [ "$(ls "$T/hook" | grep -c json)" -lt $((hooks + 1)) ] &&
+while [ "$(ls "$T/hook" | grep -c '\.json$')" -lt $((hooks + 1)) ] &&
     [ $i -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))

@@ -109,7 +109,7 @@ check_contains "server logged it" "$(cat "$SERVER_LOG")" "incident $id opened"
 # says so.
 n=$(wc -l < "$T/live.json")
 i=0
-while [ "$(ls "$T/hook" 2>/dev/null | grep -c json)" -lt "$n" ] &&
+while [ "$(ls "$T/hook" 2>/dev/null | grep -c '\.json$')" -lt "$n" ] &&
     [ $i -lt 100 ]; do
 	sleep 0.2
 	i=$((i + 1))
