@@ -8,17 +8,12 @@
  * Exit status: 0 no findings; 1 findings; 2 usage, configuration or
  * another error that stopped the run (the reason on standard error).
  */
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli-hostcheck.h"
 #include "cli/cmds.h"
-#include "core/error.h"
-#include "core/yamldoc.h"
-#include "host/audit.h"
 #include "host/rootcheck.h"
-#include "host/host.h"
 
 static const char usage[] =
     "usage: mamori rootcheck [--config FILE] [--root DIR] [--json] "
@@ -32,122 +27,46 @@ static const char usage[] =
     "                 rootkit_files, tmp, dev\n"
     "exit status: 0 no findings, 1 findings, 2 usage or error\n";
 
-/* Turns on only the checks named in list (comma-separated). */
-static int
-only(const char *list, int *enabled)
-{
-	const char *p = list, *e, *hint;
-	const char *names[ROOTCHECK_NCHECKS];
-	int i, k, on[ROOTCHECK_NCHECKS] = { 0 };
+_Static_assert(ROOTCHECK_NCHECKS <= CLI_HOSTCHECK_MAX, "too many checks");
 
-	for (i = 0; i < ROOTCHECK_NCHECKS; i++)
-		names[i] = rootcheck_check_name(i);
-	for (; *p != '\0'; p = *e ? e + 1 : e) {
-		e = strchr(p, ',');
-		if (e == NULL)
-			e = p + strlen(p);
-		if (e == p)
-			continue;
-		if ((k = rootcheck_check_by_name(p, (size_t)(e - p))) < 0) {
-			hint = ydoc_nearest(p, (size_t)(e - p), names,
-			    ROOTCHECK_NCHECKS);
-			fprintf(stderr, "mamori rootcheck: --only: unknown check "
-			    "'%.*s'%s%s%s\n", (int)(e - p), p,
-			    hint ? " (did you mean '" : "", hint ? hint : "",
-			    hint ? "'?)" : "");
-			return -1;
-		}
-		on[k] = 1;
-	}
-	for (i = 0; i < ROOTCHECK_NCHECKS; i++)
-		enabled[i] = on[i];
-	return 0;
+static int
+run(const void *conf, host_emit_fn emit, void *arg,
+    struct cli_hostcheck_sum *out)
+{
+	struct rootcheck_summary sum;
+	int r;
+
+	memset(&sum, 0, sizeof(sum));
+	r = rootcheck_run(conf, emit, arg, &sum);
+	out->findings = sum.findings;
+	memcpy(out->by_sev, sum.by_sev, sizeof(sum.by_sev));
+	memcpy(out->check, sum.check, sizeof(sum.check));
+	return r;
 }
 
 int
 cmd_rootcheck(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "root", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "only", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rootcheck_conf conf;
-	struct rootcheck_summary sum;
-	struct audit_printer pr;
-	const char *config = NULL, *root = NULL, *onlyl = NULL;
-	char err[1024];
-	int ch, json = 0, r;
+	struct cli_hostcheck h;
+	int rc;
 
-	while ((ch = getopt_long(argc, argv, "c:r:jo:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'r':
-			root = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'o':
-			onlyl = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "mamori rootcheck: unexpected argument '%s'\n",
-		    argv[optind]);
-		fputs(usage, stderr);
-		return 2;
-	}
 	if (rootcheck_conf_init(&conf) != 0) {
 		fprintf(stderr, "mamori rootcheck: out of memory\n");
 		return 2;
 	}
-	if (config != NULL && (r = host_conf_load(config, "rootcheck",
-	    rootcheck_conf_parse, &conf, err, sizeof(err))) != 0) {
-		fprintf(stderr, "mamori rootcheck: %s\n", err[0] ? err :
-		    mamori_strerror(r));
-		rootcheck_conf_release(&conf);
-		return 2;
-	}
-	if (root != NULL) {
-		free(conf.root);
-		if ((conf.root = strdup(root)) == NULL) {
-			rootcheck_conf_release(&conf);
-			return 2;
-		}
-	}
-	if (onlyl != NULL && only(onlyl, conf.enabled) != 0) {
-		rootcheck_conf_release(&conf);
-		return 2;
-	}
-	memset(&pr, 0, sizeof(pr));
-	pr.out = stdout;
-	pr.json = json;
-	pr.key = "rootcheck";
-	r = rootcheck_run(&conf, audit_print_emit, &pr, &sum);
-	if (r == MAMORI_ESYS)
-		fprintf(stderr, "mamori rootcheck: root %s: %m\n", conf.root);
-	else if (r != 0)
-		fprintf(stderr, "mamori rootcheck: %s\n", mamori_strerror(r));
-	if (r == 0)
-		audit_print_summary(json ? stderr : stdout, sum.check,
-		    ROOTCHECK_NCHECKS, rootcheck_check_name, sum.findings,
-		    sum.by_sev);
-	fflush(stdout);
+	memset(&h, 0, sizeof(h));
+	h.name = "rootcheck";
+	h.usage = usage;
+	h.ncheck = ROOTCHECK_NCHECKS;
+	h.check_name = rootcheck_check_name;
+	h.check_by_name = rootcheck_check_by_name;
+	h.conf = &conf;
+	h.parse = rootcheck_conf_parse;
+	h.root = &conf.root;
+	h.enabled = conf.enabled;
+	h.run = run;
+	rc = cli_hostcheck(&h, argc, argv);
 	rootcheck_conf_release(&conf);
-	if (r != 0)
-		return 2;
-	return sum.findings > 0 ? 1 : 0;
+	return rc;
 }
