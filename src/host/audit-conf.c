@@ -29,6 +29,7 @@
 
 #include "core/error.h"
 #include "core/yamldoc.h"
+#include "host/host.h"
 #include "host/audit.h"
 
 static const char *const def_ww[] = {
@@ -123,28 +124,6 @@ audit_conf_release(struct audit_conf *conf)
 }
 
 /* A list of absolute paths (or patterns). */
-static int
-paths(struct ydoc *d, yaml_node_t *v, const char *name, char ***out)
-{
-	char **a = NULL;
-	size_t n = 0, i;
-	int r;
-
-	if (v == NULL)
-		return 0;
-	if ((r = ydoc_strv(d, v, name, &a, &n)) != 0)
-		return r;
-	for (i = 0; i < n; i++)
-		if (a[i][0] != '/') {
-			r = ydoc_fail(d, v, "setting '%s': '%s' is not an "
-			    "absolute path", name, a[i]);
-			ydoc_strv_free(a);
-			return r;
-		}
-	ydoc_strv_free(*out);
-	*out = a;
-	return 0;
-}
 
 static int
 abs_path(struct ydoc *d, yaml_node_t *v, const char *name, char **out)
@@ -214,36 +193,6 @@ listeners(struct ydoc *d, yaml_node_t *v, struct audit_conf *c)
 	return 0;
 }
 
-/*
- * A check's value: true/false, or a mapping with "enabled" and the
- * keys in allowed[] (besides "enabled").  Returns the mapping in *map
- * (NULL for a scalar).
- */
-static int
-check_node(struct ydoc *d, yaml_node_t *v, const char *name,
-    const char *const *allowed, size_t n, int *enabled, yaml_node_t **map)
-{
-	const char *keys[12];
-	char en[128];
-	size_t i;
-	int r;
-
-	*map = NULL;
-	if (v == NULL)
-		return 0;
-	if (v->type == YAML_SCALAR_NODE)
-		return ydoc_bool(d, v, name, enabled);
-	keys[0] = "enabled";
-	for (i = 0; i < n && i < 11; i++)
-		keys[i + 1] = allowed[i];
-	if ((r = ydoc_check_map(d, v, name, keys, n + 1)) != 0)
-		return r;
-	snprintf(en, sizeof(en), "%s.enabled", name);
-	if ((r = ydoc_bool(d, ydoc_get(d, v, "enabled"), en, enabled)) != 0)
-		return r;
-	*map = v;
-	return 0;
-}
 
 static int
 parse_into(struct ydoc *d, yaml_node_t *node, struct audit_conf *c)
@@ -277,31 +226,31 @@ parse_into(struct ydoc *d, yaml_node_t *node, struct audit_conf *c)
 	if (max >= 0)
 		c->max_findings = (size_t)max;
 
-	if ((r = check_node(d, ydoc_get(d, node, "listeners"),
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "listeners"),
 	    "audit.listeners", k_listen, 1, &c->enabled[AUDIT_LISTENERS],
 	    &m)) != 0)
 		return r;
 	if (m != NULL && (r = listeners(d, ydoc_get(d, m, "allow"), c)) != 0)
 		return r;
 
-	if ((r = check_node(d, ydoc_get(d, node, "world_writable"),
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "world_writable"),
 	    "audit.world_writable", k_paths, 2,
 	    &c->enabled[AUDIT_WORLD_WRITABLE], &m)) != 0)
 		return r;
-	if (m != NULL && ((r = paths(d, ydoc_get(d, m, "paths"),
+	if (m != NULL && ((r = host_conf_paths(d, ydoc_get(d, m, "paths"),
 	    "audit.world_writable.paths", &c->ww_paths)) != 0 ||
-	    (r = paths(d, ydoc_get(d, m, "exclude"),
+	    (r = host_conf_paths(d, ydoc_get(d, m, "exclude"),
 	    "audit.world_writable.exclude", &c->ww_exclude)) != 0))
 		return r;
 
-	if ((r = check_node(d, ydoc_get(d, node, "suid"), "audit.suid",
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "suid"), "audit.suid",
 	    k_suid, 6, &c->enabled[AUDIT_SUID], &m)) != 0)
 		return r;
-	if (m != NULL && ((r = paths(d, ydoc_get(d, m, "paths"),
+	if (m != NULL && ((r = host_conf_paths(d, ydoc_get(d, m, "paths"),
 	    "audit.suid.paths", &c->suid_paths)) != 0 ||
-	    (r = paths(d, ydoc_get(d, m, "exclude"), "audit.suid.exclude",
+	    (r = host_conf_paths(d, ydoc_get(d, m, "exclude"), "audit.suid.exclude",
 	    &c->suid_exclude)) != 0 ||
-	    (r = paths(d, ydoc_get(d, m, "allow"), "audit.suid.allow",
+	    (r = host_conf_paths(d, ydoc_get(d, m, "allow"), "audit.suid.allow",
 	    &c->suid_allow)) != 0 ||
 	    (r = abs_path(d, ydoc_get(d, m, "allow_file"),
 	    "audit.suid.allow_file", &c->suid_allow_file)) != 0 ||
@@ -318,7 +267,7 @@ parse_into(struct ydoc *d, yaml_node_t *node, struct audit_conf *c)
 	else if (c->suid_allow_file != NULL)
 		close(fd);
 
-	if ((r = check_node(d, ydoc_get(d, node, "accounts"),
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "accounts"),
 	    "audit.accounts", k_acct, 1, &c->enabled[AUDIT_ACCOUNTS],
 	    &m)) != 0)
 		return r;
@@ -332,29 +281,29 @@ parse_into(struct ydoc *d, yaml_node_t *node, struct audit_conf *c)
 		c->shell_allow = a;
 	}
 
-	if ((r = check_node(d, ydoc_get(d, node, "promisc"), "audit.promisc",
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "promisc"), "audit.promisc",
 	    NULL, 0, &c->enabled[AUDIT_PROMISC], &m)) != 0 ||
-	    (r = check_node(d, ydoc_get(d, node, "clock"), "audit.clock",
+	    (r = host_conf_switch(d, ydoc_get(d, node, "clock"), "audit.clock",
 	    NULL, 0, &c->enabled[AUDIT_CLOCK], &m)) != 0)
 		return r;
 
-	if ((r = check_node(d, ydoc_get(d, node, "shares"), "audit.shares",
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "shares"), "audit.shares",
 	    k_paths, 2, &c->enabled[AUDIT_SHARES], &m)) != 0)
 		return r;
-	if (m != NULL && ((r = paths(d, ydoc_get(d, m, "paths"),
+	if (m != NULL && ((r = host_conf_paths(d, ydoc_get(d, m, "paths"),
 	    "audit.shares.paths", &c->share_paths)) != 0 ||
-	    (r = paths(d, ydoc_get(d, m, "exclude"), "audit.shares.exclude",
+	    (r = host_conf_paths(d, ydoc_get(d, m, "exclude"), "audit.shares.exclude",
 	    &c->share_exclude)) != 0))
 		return r;
 
-	if ((r = check_node(d, ydoc_get(d, node, "sshd"), "audit.sshd",
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "sshd"), "audit.sshd",
 	    k_sshd, 1, &c->enabled[AUDIT_SSHD], &m)) != 0)
 		return r;
 	if (m != NULL && (r = abs_path(d, ydoc_get(d, m, "config"),
 	    "audit.sshd.config", &c->sshd_config)) != 0)
 		return r;
 
-	if ((r = check_node(d, ydoc_get(d, node, "updates"), "audit.updates",
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "updates"), "audit.updates",
 	    k_upd, 2, &c->enabled[AUDIT_UPDATES], &m)) != 0)
 		return r;
 	if (m != NULL && ((r = ydoc_str(d, ydoc_get(d, m, "apt_get"),
@@ -363,7 +312,7 @@ parse_into(struct ydoc *d, yaml_node_t *node, struct audit_conf *c)
 	    "audit.updates.max_list_age", &c->list_max_age_ns)) != 0))
 		return r;
 
-	if ((r = check_node(d, ydoc_get(d, node, "services"),
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "services"),
 	    "audit.services", k_svc, 1, &c->enabled[AUDIT_SERVICES],
 	    &m)) != 0)
 		return r;

@@ -95,3 +95,54 @@ host_conf_load(const char *path, const char *section,
 	ydoc_free(&d);
 	return r;
 }
+
+int
+host_conf_paths(struct ydoc *d, yaml_node_t *v, const char *name, char ***out)
+{
+	char **a = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if (v == NULL)
+		return 0;
+	if ((r = ydoc_strv(d, v, name, &a, &n)) != 0)
+		return r;
+	for (i = 0; i < n; i++)
+		if (a[i][0] != '/') {
+			r = ydoc_fail(d, v, "setting '%s': '%s' is not an "
+			    "absolute path", name, a[i]);
+			ydoc_strv_free(a);
+			return r;
+		}
+	ydoc_strv_free(*out);
+	*out = a;
+	return 0;
+}
+
+int
+host_conf_switch(struct ydoc *d, yaml_node_t *v, const char *name,
+    const char *const *allowed, size_t n, int *enabled, yaml_node_t **map)
+{
+	const char *keys[16];
+	char en[160];
+	size_t i;
+	int r;
+
+	*map = NULL;
+	if (v == NULL)
+		return 0;
+	if (v->type == YAML_SCALAR_NODE)
+		return ydoc_bool(d, v, name, enabled);
+	if (n >= sizeof(keys) / sizeof(keys[0]))
+		return MAMORI_EINVAL;	/* a caller's mistake */
+	keys[0] = "enabled";
+	for (i = 0; i < n; i++)
+		keys[i + 1] = allowed[i];
+	if ((r = ydoc_check_map(d, v, name, keys, n + 1)) != 0)
+		return r;
+	snprintf(en, sizeof(en), "%s.enabled", name);
+	if ((r = ydoc_bool(d, ydoc_get(d, v, "enabled"), en, enabled)) != 0)
+		return r;
+	*map = v;
+	return 0;
+}

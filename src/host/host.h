@@ -60,4 +60,17 @@ typedef int (*host_conf_parse_fn)(struct ydoc *d, yaml_node_t *node,
 int host_conf_load(const char *path, const char *section,
     host_conf_parse_fn parse, void *conf, char *err, size_t errlen);
 
+/*
+ * Readers the section parsers share (errors "FILE:LINE: setting ..."):
+ * host_conf_paths() reads a path or a list of absolute paths into *out
+ * (replacing it; free with ydoc_strv_free(); v NULL: left as it is);
+ * host_conf_switch() reads a check's value, true/false or a mapping with
+ * "enabled" and the keys allowed[0..n) (n at most 15), into *enabled,
+ * and gives the mapping in *map (NULL for a scalar or absent v).
+ */
+int host_conf_paths(struct ydoc *d, yaml_node_t *v, const char *name,
+    char ***out);
+int host_conf_switch(struct ydoc *d, yaml_node_t *v, const char *name,
+    const char *const *allowed, size_t n, int *enabled, yaml_node_t **map);
+
 #endif

@@ -23,6 +23,7 @@
 
 #include "core/error.h"
 #include "core/yamldoc.h"
+#include "host/host.h"
 #include "host/rootcheck.h"
 
 static const char *const check_names[ROOTCHECK_NCHECKS] = {
@@ -108,54 +109,7 @@ rootcheck_conf_release(struct rootcheck_conf *conf)
 	memset(conf, 0, sizeof(*conf));
 }
 
-static int
-paths(struct ydoc *d, yaml_node_t *v, const char *name, char ***out)
-{
-	char **a = NULL;
-	size_t n = 0, i;
-	int r;
 
-	if (v == NULL)
-		return 0;
-	if ((r = ydoc_strv(d, v, name, &a, &n)) != 0)
-		return r;
-	for (i = 0; i < n; i++)
-		if (a[i][0] != '/') {
-			r = ydoc_fail(d, v, "setting '%s': '%s' is not an "
-			    "absolute path", name, a[i]);
-			ydoc_strv_free(a);
-			return r;
-		}
-	ydoc_strv_free(*out);
-	*out = a;
-	return 0;
-}
-
-static int
-check_node(struct ydoc *d, yaml_node_t *v, const char *name,
-    const char *const *allowed, size_t n, int *enabled, yaml_node_t **map)
-{
-	const char *keys[8];
-	char en[128];
-	size_t i;
-	int r;
-
-	*map = NULL;
-	if (v == NULL)
-		return 0;
-	if (v->type == YAML_SCALAR_NODE)
-		return ydoc_bool(d, v, name, enabled);
-	keys[0] = "enabled";
-	for (i = 0; i < n && i < 7; i++)
-		keys[i + 1] = allowed[i];
-	if ((r = ydoc_check_map(d, v, name, keys, n + 1)) != 0)
-		return r;
-	snprintf(en, sizeof(en), "%s.enabled", name);
-	if ((r = ydoc_bool(d, ydoc_get(d, v, "enabled"), en, enabled)) != 0)
-		return r;
-	*map = v;
-	return 0;
-}
 
 static int
 parse_into(struct ydoc *d, yaml_node_t *node, struct rootcheck_conf *c)
@@ -194,21 +148,21 @@ parse_into(struct ydoc *d, yaml_node_t *node, struct rootcheck_conf *c)
 		return r;
 	if (max >= 0)
 		c->max_findings = (size_t)max;
-	if ((r = check_node(d, ydoc_get(d, node, "processes"),
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "processes"),
 	    "rootcheck.processes", NULL, 0,
 	    &c->enabled[ROOTCHECK_PROCESSES], &m)) != 0 ||
-	    (r = check_node(d, ydoc_get(d, node, "ports"), "rootcheck.ports",
+	    (r = host_conf_switch(d, ydoc_get(d, node, "ports"), "rootcheck.ports",
 	    NULL, 0, &c->enabled[ROOTCHECK_PORTS], &m)) != 0 ||
-	    (r = check_node(d, ydoc_get(d, node, "modules"),
+	    (r = host_conf_switch(d, ydoc_get(d, node, "modules"),
 	    "rootcheck.modules", NULL, 0, &c->enabled[ROOTCHECK_MODULES],
 	    &m)) != 0)
 		return r;
 
-	if ((r = check_node(d, ydoc_get(d, node, "rootkit_files"),
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "rootkit_files"),
 	    "rootcheck.rootkit_files", k_rk, 2,
 	    &c->enabled[ROOTCHECK_ROOTKIT_FILES], &m)) != 0)
 		return r;
-	if (m != NULL && (r = paths(d, ydoc_get(d, m, "ignore"),
+	if (m != NULL && (r = host_conf_paths(d, ydoc_get(d, m, "ignore"),
 	    "rootcheck.rootkit_files.ignore", &c->rootkit_ignore)) != 0)
 		return r;
 	if (m != NULL && (v = ydoc_get(d, m, "list")) != NULL) {
@@ -239,19 +193,19 @@ parse_into(struct ydoc *d, yaml_node_t *node, struct rootcheck_conf *c)
 		c->list = l;
 	}
 
-	if ((r = check_node(d, ydoc_get(d, node, "tmp"), "rootcheck.tmp",
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "tmp"), "rootcheck.tmp",
 	    k_tmp, 2, &c->enabled[ROOTCHECK_TMP], &m)) != 0)
 		return r;
-	if (m != NULL && ((r = paths(d, ydoc_get(d, m, "paths"),
+	if (m != NULL && ((r = host_conf_paths(d, ydoc_get(d, m, "paths"),
 	    "rootcheck.tmp.paths", &c->tmp_paths)) != 0 ||
-	    (r = paths(d, ydoc_get(d, m, "ignore"), "rootcheck.tmp.ignore",
+	    (r = host_conf_paths(d, ydoc_get(d, m, "ignore"), "rootcheck.tmp.ignore",
 	    &c->tmp_ignore)) != 0))
 		return r;
 
-	if ((r = check_node(d, ydoc_get(d, node, "dev"), "rootcheck.dev",
+	if ((r = host_conf_switch(d, ydoc_get(d, node, "dev"), "rootcheck.dev",
 	    k_dev, 1, &c->enabled[ROOTCHECK_DEV], &m)) != 0)
 		return r;
-	if (m != NULL && (r = paths(d, ydoc_get(d, m, "allow"),
+	if (m != NULL && (r = host_conf_paths(d, ydoc_get(d, m, "allow"),
 	    "rootcheck.dev.allow", &c->dev_allow)) != 0)
 		return r;
 	return 0;
