@@ -505,6 +505,30 @@ struct ls_sealed {
 };
 
 #define LS_WBUF_SIZE	(1u << 20)
+/* While a seal runs on the sync thread, the next segment's records wait
+ * in the write buffer, which grows up to this (at 300 MB/s of records,
+ * about 100 ms: more than a seal's syncs take); past it the writer waits
+ * for the seal. */
+#define LS_WBUF_SEAL_MAX	(32u << 20)
+
+/*
+ * One job of the sync thread (logstore-sync.c), done in this order:
+ * fsync the directory, fdatasync a segment, write its checkpoint (the
+ * seal), write the head; it stops at the first failure.
+ */
+struct ls_sync_job {
+	int		 dir;		/* fsync the directory first */
+	int		 fd;		/* segment to fdatasync; -1: none */
+	uint64_t	 segno;		/* fd's */
+	uint64_t	 target;	/* file offset the fdatasync covers */
+	int		 seal;		/* then write checkpoint c */
+	struct ls_ckpt	 c;
+	int		 head;		/* then write head h */
+	struct ls_head	 h;
+	int		 rc;		/* result: 0 or MAMORI_EIO */
+	int		 err;		/* its errno */
+	int		 sealed;	/* the checkpoint was written */
+};
 
 struct logstore {
 	struct logstore_opts o;
@@ -535,6 +559,21 @@ struct logstore {
 	int64_t		 seg_min_recv, seg_max_recv;
 	int64_t		 seg_min_time, seg_max_time;
 	int		 dir_dirty;	/* a file was created or removed */
+	/* The next segment's header is in the buffer, its file not made
+	 * yet (after a seal begun on the sync thread, until it ends). */
+	int		 seg_pending;
+
+	/* Sealing on the sync thread (logstore-sync.c). */
+	int		 async;		/* logstore_sync_start() was used:
+					   full segments are sealed there */
+	int		 seal_want;	/* the active segment is full */
+	int		 sealing;	/* a seal is begun and not finished
+					   (seal_job; retried by
+					   logstore_sync() when it failed) */
+	int		 seal_fd;	/* the segment being sealed */
+	size_t		 seal_idx;	/* its place in sealed[] */
+	struct ls_sync_job seal_job;
+	int		 head_due;	/* the head goes with the next job */
 
 	/* The chain. */
 	uint64_t	 next_seq;
@@ -557,9 +596,28 @@ struct logstore {
  * cannot start one (the store then syncs inline).  ls_sy_idle() waits
  * until no sync runs; ls_sy_free() (NULL: no-op) stops the thread. */
 struct ls_syncer;
-struct ls_syncer *ls_sy_new(void (*cb)(void *), void *cb_arg);
+struct ls_syncer *ls_sy_new(int dirfd, const struct ls_key *key,
+    void (*cb)(void *), void *cb_arg);
 void ls_sy_idle(struct ls_syncer *y);
+int ls_sy_busy(struct ls_syncer *y);
 void ls_sy_free(struct ls_syncer *y);
+/* Does job j on the calling thread (what the sync thread does). */
+void ls_sync_run(int dirfd, const struct ls_key *key, struct ls_sync_job *j);
+/* Takes in the effects of the sync thread's finished job, once.  Returns
+ * 0 or the job's error (errno set). */
+int ls_sy_reap(struct logstore *ls);
+/* Fills h to name the newest record, in the segment holding it. */
+void ls_head_fill(struct logstore *ls, struct ls_head *h);
+/* Seals the active segment (logstore-seal.c): ls_seal_begin() writes it
+ * out, fills j (sync, checkpoint, head), takes its place in sealed[] and
+ * makes the next segment the active one (with next set, its header
+ * buffered, its file made when the seal ends); ls_seal_reaped() takes in
+ * j done; ls_seal_finish() waits for a seal under way, or redoes a failed
+ * one, here.  Each returns 0 or a MAMORI_E* code (the seal then stays
+ * under way, to be finished later). */
+int ls_seal_begin(struct logstore *ls, struct ls_sync_job *j, int next);
+int ls_seal_reaped(struct logstore *ls, struct ls_sync_job *j);
+int ls_seal_finish(struct logstore *ls);
 
 /* Lets the compressor start, on the writer's first call (ls_zq_arm()). */
 static inline void
@@ -577,8 +635,12 @@ void ls_notice(struct logstore *ls, const char *fmt, ...)
 /* Writes out the buffered records (not synced).  Returns 0 or MAMORI_EIO;
  * on failure the file is cut back and the records stay buffered. */
 int ls_flush(struct logstore *ls);
-/* Creates the next segment file with its header (buffered). */
+/* Creates the next segment file with its header (buffered).  Made of
+ * ls_seg_prepare() (the header into the empty buffer: seg_pending) and
+ * ls_seg_open() (the file; 0 or MAMORI_EIO, seg_pending kept for a retry). */
 int ls_seg_create(struct logstore *ls);
+void ls_seg_prepare(struct logstore *ls);
+int ls_seg_open(struct logstore *ls);
 /* Space for the next record of len bytes: *out points into the write
  * buffer, or into ls->big for a record longer than it. */
 int ls_rec_begin(struct logstore *ls, size_t len, uint8_t **out);

@@ -14,6 +14,11 @@
  *      directory): from here on the segment is sealed;
  *   3. queue NNNNNN.seg for compression.
  *
+ * then the head is written.  In a server these steps run on the sync
+ * thread (logstore-sync.c) as the next group commit, while the writer
+ * buffers the next segment's records; that segment's file is made only
+ * after step 2, so the directory goes through the same states either way.
+ *
  * A crash before 2 completes leaves the active segment, which the next
  * logstore_open() goes on appending to; after it, a sealed .seg, which it
  * queues for compression again.
@@ -38,80 +43,155 @@
 #include "store/logstore-int.h"
 #include "store/logstore.h"
 
-int
-logstore_seal(struct logstore *ls)
+/* The checkpoint of the active segment, written out up to file_off. */
+static void
+ckpt_fill(struct logstore *ls, struct ls_ckpt *c)
 {
-	char seg[LS_NAME_MAX], ck[LS_NAME_MAX];
-	struct ls_sealed *s;
-	struct ls_ckpt c;
-	uint64_t size;
-	int rc, e;
-
-	ls_arm(ls);
-	if (ls->fd < 0 || ls->seg_records == 0)
-		return 0;
-	if ((rc = logstore_sync(ls)) != 0)
-		return rc;
-	size = ls->file_off;
-	ls_name(seg, sizeof(seg), ls->segno, LS_SUFFIX_SEG);
-
-	memset(&c, 0, sizeof(c));
-	c.segno = ls->segno;
-	c.first_seq = ls->hdr.first_seq;
-	c.last_seq = ls->next_seq - 1;
-	c.raw_bytes = size;
-	c.zst_bytes = 0;	/* compressed later: the file tells */
+	memset(c, 0, sizeof(*c));
+	c->segno = ls->segno;
+	c->first_seq = ls->hdr.first_seq;
+	c->last_seq = ls->next_seq - 1;
+	c->raw_bytes = ls->file_off;
+	c->zst_bytes = 0;	/* compressed later: the file tells */
 	if (ls->seg_events > 0) {
-		c.min_recv_ns = ls->seg_min_recv;
-		c.max_recv_ns = ls->seg_max_recv;
-		c.min_time_ns = ls->seg_min_time;
-		c.max_time_ns = ls->seg_max_time;
+		c->min_recv_ns = ls->seg_min_recv;
+		c->max_recv_ns = ls->seg_max_recv;
+		c->min_time_ns = ls->seg_min_time;
+		c->max_time_ns = ls->seg_max_time;
 	} else {
 		/* No event: an empty range that every search skips. */
-		c.min_recv_ns = c.min_time_ns = INT64_MAX;
-		c.max_recv_ns = c.max_time_ns = INT64_MIN;
+		c->min_recv_ns = c->min_time_ns = INT64_MAX;
+		c->max_recv_ns = c->max_time_ns = INT64_MIN;
 	}
-	c.created_ns = ls->hdr.created_ns;
-	c.sealed_ns = time_now_ns();
-	memcpy(c.prev_hash, ls->hdr.prev_hash, LS_HASH_LEN);
-	memcpy(c.last_hash, ls->last_hash, LS_HASH_LEN);
+	c->created_ns = ls->hdr.created_ns;
+	c->sealed_ns = time_now_ns();
+	memcpy(c->prev_hash, ls->hdr.prev_hash, LS_HASH_LEN);
+	memcpy(c->last_hash, ls->last_hash, LS_HASH_LEN);
+}
+
+int
+ls_seal_begin(struct logstore *ls, struct ls_sync_job *j, int next)
+{
+	int rc;
+
+	if ((rc = ls_flush(ls)) != 0)
+		return rc;
+	memset(j, 0, sizeof(*j));
+	ckpt_fill(ls, &j->c);
 	/* With the backlog of segments waiting for compression full, this
 	 * one waits until the compressor has done one (ls_zq_wait_room()). */
 	ls_zq_wait_room(ls->zq);
 	/* Its place first: once the checkpoint is written, nothing may
 	 * fail before the segment is taken for sealed. */
-	if ((s = ls_sealed_add(ls, &c)) == NULL)
+	if (ls_sealed_add(ls, &j->c) == NULL)
 		return MAMORI_ENOMEM;
-	if ((rc = ls_ckpt_write(ls->dirfd, &c, &ls->key)) != 0) {
-		/* The rename may have happened and only the directory sync
-		 * failed: a checkpoint must not stay beside a segment that
-		 * goes on taking records. */
-		e = errno;
-		ls->nsealed--;
-		ls_name(ck, sizeof(ck), ls->segno, LS_SUFFIX_CKPT);
-		if (unlinkat(ls->dirfd, ck, 0) == 0)
-			ls->dir_dirty = 1;
-		errno = e;
-		return rc;
+	j->dir = ls->dir_dirty;
+	j->fd = ls->fd;
+	j->segno = ls->segno;
+	j->target = ls->file_off;
+	j->seal = 1;
+	if (!ls->head_bad) {
+		j->head = 1;
+		ls_head_fill(ls, &j->h);
+	}
+	ls->dir_dirty = 0;
+	ls->head_due = 0;
+	ls->seal_want = 0;
+	ls->sealing = 1;
+	ls->seal_fd = ls->fd;
+	ls->seal_idx = ls->nsealed - 1;
+	ls->seal_job = *j;
+	/* From here on, records are the next segment's. */
+	ls->fd = -1;
+	ls->segno++;
+	if (next)
+		ls_seg_prepare(ls);
+	else {
+		ls->seg_records = 0;
+		ls->seg_events = 0;
+	}
+	return 0;
+}
+
+int
+ls_seal_reaped(struct logstore *ls, struct ls_sync_job *j)
+{
+	char seg[LS_NAME_MAX];
+	struct ls_sealed *s;
+
+	if (!ls->sealing || j->c.segno != ls->seal_job.c.segno)
+		return 0;	/* taken in already */
+	if (j->rc != 0) {
+		/* Still under way: logstore_sync() does it again (the
+		 * checkpoint is written whole again, over whatever part of
+		 * it got done), and records wait meanwhile. */
+		errno = j->err;
+		return j->rc;
 	}
 	/* Sealed. */
-	close(ls->fd);
-	ls->fd = -1;
-	s->c = c;		/* with its key id and MAC */
+	s = &ls->sealed[ls->seal_idx];
+	close(ls->seal_fd);
+	ls->seal_fd = -1;
+	ls->sealing = 0;
+	s->c = j->c;		/* with its key id and MAC */
 	s->present = 1;
 	s->trusted = 1;
-	s->disk = size;
+	s->disk = j->c.raw_bytes;
 	ls_compress_queue(ls, s);
 	ls->st.sealed++;
-	ls->segno++;
-	ls->seg_records = 0;
-	ls->seg_events = 0;
+	if (j->head)
+		ls->head_seq = j->h.seq;
+	ls_name(seg, sizeof(seg), j->c.segno, LS_SUFFIX_SEG);
 	ls_notice(ls, "log/%s: sealed: seq %llu..%llu, %llu bytes", seg,
-	    (unsigned long long)c.first_seq, (unsigned long long)c.last_seq,
-	    (unsigned long long)size);
+	    (unsigned long long)j->c.first_seq,
+	    (unsigned long long)j->c.last_seq,
+	    (unsigned long long)j->c.raw_bytes);
+	/* The next segment's file, now that its predecessor is sealed:
+	 * on disk, the store goes through the states a seal on the
+	 * writer's thread leaves (and a segment without records is made
+	 * only when its first one comes). */
+	if (ls->seg_pending && ls->seg_records > 0)
+		return ls_seg_open(ls);
+	return 0;
+}
+
+int
+ls_seal_finish(struct logstore *ls)
+{
+	struct ls_sync_job j;
+	int rc;
+
+	if (!ls->sealing)
+		return 0;
+	ls_sy_idle(ls->sy);
+	rc = ls_sy_reap(ls);
+	if (!ls->sealing)
+		return rc;
+	j = ls->seal_job;
+	ls_sync_run(ls->dirfd, &ls->key, &j);
+	return ls_seal_reaped(ls, &j);
+}
+
+/*
+ * Seals the active segment on the calling thread: its records synced,
+ * its checkpoint and the head written, before returning.  (A server
+ * seals on the sync thread instead: see logstore_sync_start().)
+ */
+int
+logstore_seal(struct logstore *ls)
+{
+	struct ls_sync_job j;
+	int rc;
+
+	ls_arm(ls);
 	if ((rc = logstore_sync(ls)) != 0)
 		return rc;
-	return ls_head_update(ls);
+	if (ls->fd < 0 || ls->seg_records == 0)
+		return 0;
+	if ((rc = ls_seal_begin(ls, &j, 0)) != 0)
+		return rc;
+	ls_sync_run(ls->dirfd, &ls->key, &j);
+	return ls_seal_reaped(ls, &j);
 }
 
 static const char *
@@ -251,23 +331,34 @@ int
 logstore_maintain(struct logstore *ls, int64_t now_ns)
 {
 	int64_t born;
-	int rc;
+	int rc, full;
 
 	ls_arm(ls);
 	/* What the compressor finished, unless it holds its lock right
 	 * now: then next time. */
 	ls_compress_collect(ls, 1);
-	if (ls->fd >= 0 && ls->seg_records > 0) {
+	if (!ls->sealing && ls->fd >= 0 && ls->seg_records > 0) {
 		born = ls->seg_events > 0 ? ls->seg_first_recv :
 		    ls->hdr.created_ns;
-		if ((ls->file_off + ls->buf_len >= ls->o.segment_bytes ||
-		    (ls->o.segment_age_ns > 0 &&
+		full = ls->file_off + ls->buf_len >= ls->o.segment_bytes;
+		if (full && ls->async && ls->sy != NULL)
+			ls->seal_want = 1;	/* the next sync seals it */
+		else if ((full || (ls->o.segment_age_ns > 0 &&
 		    now_ns - born >= ls->o.segment_age_ns)) &&
 		    (rc = logstore_seal(ls)) != 0)
 			return rc;
 	}
 	if ((rc = retention(ls, now_ns)) != 0)
 		return rc;
+	/* The head names the newest durable record.  While records are
+	 * being synced on the sync thread, it goes with the next sync
+	 * there; the writer syncs and writes it here only when idle. */
+	if (ls->async && ls->sy != NULL && (ls_sy_busy(ls->sy) ||
+	    ls->sealing || ls->seg_pending || ls->buf_len > 0 ||
+	    (ls->fd >= 0 && ls->synced_off != ls->file_off))) {
+		ls->head_due = 1;
+		return 0;
+	}
 	if ((rc = logstore_sync(ls)) != 0)
 		return rc;
 	return ls_head_update(ls);

@@ -109,8 +109,27 @@ ls_flush(struct logstore *ls)
 	return 0;
 }
 
+void
+ls_seg_prepare(struct logstore *ls)
+{
+	memset(&ls->hdr, 0, sizeof(ls->hdr));
+	ls->hdr.segno = ls->segno;
+	ls->hdr.first_seq = ls->next_seq;
+	memcpy(ls->hdr.prev_hash, ls->last_hash, LS_HASH_LEN);
+	ls->hdr.created_ns = time_now_ns();
+	ls_seghdr_encode(&ls->hdr, ls->buf);
+	ls->buf_len = LS_SEG_HDR_LEN;
+	ls->file_off = 0;
+	ls->synced_off = 0;
+	ls->seg_records = 0;
+	ls->seg_events = 0;
+	ls->seg_pending = 1;
+	ls->st.segments++;
+	ls->st.disk_bytes += LS_SEG_HDR_LEN;
+}
+
 int
-ls_seg_create(struct logstore *ls)
+ls_seg_open(struct logstore *ls)
 {
 	char name[LS_NAME_MAX];
 	int fd;
@@ -119,22 +138,39 @@ ls_seg_create(struct logstore *ls)
 	if ((fd = openat(ls->dirfd, name, O_RDWR | O_CREAT | O_EXCL |
 	    O_CLOEXEC, 0640)) < 0)
 		return MAMORI_EIO;
-	memset(&ls->hdr, 0, sizeof(ls->hdr));
-	ls->hdr.segno = ls->segno;
-	ls->hdr.first_seq = ls->next_seq;
-	memcpy(ls->hdr.prev_hash, ls->last_hash, LS_HASH_LEN);
-	ls->hdr.created_ns = time_now_ns();
-	ls_seghdr_encode(&ls->hdr, ls->buf);
-	ls->buf_len = LS_SEG_HDR_LEN;
 	ls->fd = fd;
-	ls->file_off = 0;
-	ls->synced_off = 0;
-	ls->seg_records = 0;
-	ls->seg_events = 0;
+	ls->seg_pending = 0;
 	ls->dir_dirty = 1;
-	ls->st.segments++;
-	ls->st.disk_bytes += LS_SEG_HDR_LEN;
 	return 0;
+}
+
+int
+ls_seg_create(struct logstore *ls)
+{
+	ls_seg_prepare(ls);
+	return ls_seg_open(ls);
+}
+
+/* Makes room for len more bytes in the buffer of a segment whose file
+ * is not made yet because its predecessor's seal runs: the buffer grows
+ * (to LS_WBUF_SEAL_MAX), or the seal is waited for.  Returns 0 or an
+ * error (the seal's, or MAMORI_ENOMEM). */
+static int
+room_while_sealing(struct logstore *ls, size_t len)
+{
+	uint8_t *nb;
+	size_t cap = ls->buf_cap;
+
+	while (cap - ls->buf_len < len && cap < LS_WBUF_SEAL_MAX)
+		cap = cap * 2 < LS_WBUF_SEAL_MAX ? cap * 2 : LS_WBUF_SEAL_MAX;
+	if (cap - ls->buf_len >= len) {
+		if ((nb = realloc(ls->buf, cap)) == NULL)
+			return MAMORI_ENOMEM;
+		ls->buf = nb;
+		ls->buf_cap = cap;
+		return 0;
+	}
+	return ls_seal_finish(ls);
 }
 
 int
@@ -143,8 +179,27 @@ ls_rec_begin(struct logstore *ls, size_t len, uint8_t **out)
 	uint8_t *nb;
 	int rc;
 
-	if (ls->fd < 0 && (rc = ls_seg_create(ls)) != 0)
-		return rc;
+	if (ls->fd < 0) {
+		/* While a seal runs on the sync thread, records wait in the
+		 * buffer behind the next segment's header; a seal that
+		 * ended meanwhile makes its file. */
+		if (ls->sealing && (!ls->seg_pending ||
+		    len > ls->buf_cap) && (rc = ls_seal_finish(ls)) != 0)
+			return rc;
+		if (ls->sealing)
+			(void)ls_sy_reap(ls);
+		if (ls->sealing) {
+			if (len > ls->buf_cap - ls->buf_len &&
+			    (rc = room_while_sealing(ls, len)) != 0)
+				return rc;
+			if (ls->fd < 0) {
+				*out = ls->buf + ls->buf_len;
+				return 0;
+			}
+		} else if (ls->fd < 0 && (rc = ls->seg_pending ?
+		    ls_seg_open(ls) : ls_seg_create(ls)) != 0)
+			return rc;
+	}
 	if (len <= ls->buf_cap) {
 		if (len > ls->buf_cap - ls->buf_len &&
 		    (rc = ls_flush(ls)) != 0)
@@ -223,9 +278,16 @@ logstore_append(struct logstore *ls, struct event *ev)
 	if ((len = ls_event_rec_len(ev, &toobig)) == 0)
 		return toobig ? MAMORI_ETOOBIG : MAMORI_EINVAL;
 	if (ls->fd >= 0 && ls->seg_records > 0 &&
-	    ls->file_off + ls->buf_len >= ls->o.segment_bytes &&
-	    (rc = logstore_seal(ls)) != 0)
-		return rc;
+	    ls->file_off + ls->buf_len >= ls->o.segment_bytes) {
+		/* With group commit on the sync thread, the next
+		 * logstore_sync_start() seals it there; the segment may grow
+		 * by half its size meanwhile, then it is sealed here. */
+		if (ls->async && ls->sy != NULL && ls->file_off + ls->buf_len <
+		    ls->o.segment_bytes + ls->o.segment_bytes / 2)
+			ls->seal_want = 1;
+		else if ((rc = logstore_seal(ls)) != 0)
+			return rc;
+	}
 	if ((rc = ls_rec_begin(ls, len, &rec)) != 0)
 		return rc;
 	ls_event_encode(ev, ls->next_seq, rec, len);
@@ -285,6 +347,13 @@ logstore_sync(struct logstore *ls)
 	int rc;
 
 	ls_sy_idle(ls->sy);
+	/* A failed sync is simply done again here; a seal is finished. */
+	(void)ls_sy_reap(ls);
+	if (ls->sealing && (rc = ls_seal_finish(ls)) != 0)
+		return rc;
+	if (ls->fd < 0 && ls->seg_pending && ls->seg_records > 0 &&
+	    (rc = ls_seg_open(ls)) != 0)
+		return rc;
 	if (ls->fd >= 0) {
 		if ((rc = ls_flush(ls)) != 0)
 			return rc;
@@ -303,6 +372,16 @@ logstore_sync(struct logstore *ls)
 	return 0;
 }
 
+void
+ls_head_fill(struct logstore *ls, struct ls_head *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->seq = ls->next_seq - 1;
+	h->segno = ls->fd >= 0 ? ls->segno : ls->segno - 1;
+	h->written_ns = time_now_ns();
+	memcpy(h->hash, ls->last_hash, LS_HASH_LEN);
+}
+
 int
 ls_head_update(struct logstore *ls)
 {
@@ -311,11 +390,7 @@ ls_head_update(struct logstore *ls)
 
 	if (ls->head_bad || ls->head_seq == ls->next_seq - 1)
 		return 0;
-	memset(&h, 0, sizeof(h));
-	h.seq = ls->next_seq - 1;
-	h.segno = ls->fd >= 0 ? ls->segno : ls->segno - 1;
-	h.written_ns = time_now_ns();
-	memcpy(h.hash, ls->last_hash, LS_HASH_LEN);
+	ls_head_fill(ls, &h);
 	if ((rc = ls_head_write(ls->dirfd, &h, &ls->key)) != 0)
 		return rc;
 	ls->head_seq = h.seq;
@@ -387,6 +462,8 @@ logstore_close(struct logstore *ls)
 	ls->sy = NULL;
 	if (ls->fd >= 0)
 		close(ls->fd);
+	if (ls->seal_fd >= 0)
+		close(ls->seal_fd);	/* a seal that kept failing */
 	if (ls->lockfd >= 0)
 		close(ls->lockfd);
 	if (ls->dirfd >= 0)
@@ -937,7 +1014,7 @@ logstore_open(const struct logstore_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ls->fd = ls->dirfd = ls->lockfd = -1;
+	ls->fd = ls->dirfd = ls->lockfd = ls->seal_fd = -1;
 	ls->o = *o;
 	if (ls->o.segment_bytes == 0)
 		ls->o.segment_bytes = DEFAULT_SEGMENT_BYTES;
@@ -1022,7 +1099,8 @@ logstore_open(const struct logstore_opts *o, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
-	if ((ls->sy = ls_sy_new(ls->o.sync_done, ls->o.sync_done_arg)) == NULL)
+	if ((ls->sy = ls_sy_new(ls->dirfd, &ls->key, ls->o.sync_done,
+	    ls->o.sync_done_arg)) == NULL)
 		ls_notice(ls, "cannot start the sync thread (%s); syncing "
 		    "on the writer's thread", strerror(errno));
 	/* It takes its first job at the writer's first call (ls_arm()). */

@@ -672,6 +672,92 @@ TEST(test_sync_async)
 	    "segments expired by retention");
 }
 
+/* Whether dir/log/name exists. */
+static int
+log_has(const struct env *e, const char *name)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/%s", e->log, name);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * With group commit (logstore_sync_start()), a full segment is sealed on
+ * the sync thread: the next segment's records wait in the buffer, and
+ * its file appears only after the checkpoint of the one before, so the
+ * directory goes through the same states as a seal on the writer's
+ * thread.  Every record arrives, the chain verifies.
+ */
+TEST(test_seal_async)
+{
+	struct env e;
+	struct logstore *ls;
+	struct logstore_stats st;
+	char msg[512];
+	uint64_t next = 1;
+	int rc = -1, started = 0, rounds = 0, checked = 0;
+
+	env_init(&e);
+	e.o.segment_bytes = 16384;	/* about 60 records */
+	if ((ls = env_open(&e)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	while (next <= 1000) {
+		CHECK_INT(append_n(ls, next, 7, T0), 0);
+		next += 7;
+		if (started && logstore_sync_collect(ls, &rc)) {
+			CHECK_INT(rc, 0);
+			started = 0;
+		}
+		if (!started) {
+			uint64_t sealed0;
+			int r, had2;
+
+			logstore_get_stats(ls, &st);
+			sealed0 = st.sealed;
+			had2 = log_has(&e, "000002.seg");
+			r = logstore_sync_start(ls);
+			CHECK(r == 0 || r == 1);
+			started = r == 0;
+			if (started && sealed0 == 0 && !checked) {
+				/* Whatever this job is, the next segment's file
+				 * is made on this thread, after it ends. */
+				CHECK(!had2);
+				CHECK(!log_has(&e, "000002.seg"));
+				CHECK_INT(append_n(ls, next, 3, T0), 0);
+				next += 3;
+				CHECK_INT(collect_wait(ls, &rc), 1);
+				CHECK_INT(rc, 0);
+				started = 0;
+				logstore_get_stats(ls, &st);
+				if (st.sealed == 1) {
+					/* It was the seal: checkpoint, then the
+					 * next file, with the 3 records. */
+					CHECK(log_has(&e, "000001.ckpt"));
+					CHECK(log_has(&e, "000002.seg"));
+					checked = 1;
+				} else
+					CHECK(!log_has(&e, "000001.ckpt"));
+			}
+		}
+		rounds++;
+	}
+	CHECK(checked);
+	if (started)
+		CHECK_INT(collect_wait(ls, &rc), 1);
+	logstore_get_stats(ls, &st);
+	CHECK(st.sealed >= 10);
+	/* Every seal but maybe the last was begun by a sync: none of the
+	 * segments grew past half again its size. */
+	logstore_close(ls);
+	CHECK_INT(read_all(e.dir, NULL, T0), (int)(next - 1));
+	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+	CHECK(strncmp(msg, "intact: ", 8) == 0);
+	(void)rounds;
+}
+
 TEST(test_prehash_contract)
 {
 	struct env e;
@@ -2715,6 +2801,7 @@ main(void)
 	RUN(test_expiry_size_backlog);
 	RUN(test_backlog_bound);
 	RUN(test_concurrent_reader);
+	RUN(test_seal_async);
 	RUN(test_throughput);
 	nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return test_summary();
