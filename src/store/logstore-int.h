@@ -505,11 +505,6 @@ struct ls_sealed {
 };
 
 #define LS_WBUF_SIZE	(1u << 20)
-/* While a seal runs on the sync thread, the next segment's records wait
- * in the write buffer, which grows up to this (at 300 MB/s of records,
- * about 100 ms: more than a seal's syncs take); past it the writer waits
- * for the seal. */
-#define LS_WBUF_SEAL_MAX	(32u << 20)
 
 /*
  * One job of the sync thread (logstore-sync.c), done in this order:
@@ -559,9 +554,9 @@ struct logstore {
 	int64_t		 seg_min_recv, seg_max_recv;
 	int64_t		 seg_min_time, seg_max_time;
 	int		 dir_dirty;	/* a file was created or removed */
-	/* The next segment's header is in the buffer, its file not made
-	 * yet (after a seal begun on the sync thread, until it ends). */
-	int		 seg_pending;
+	/* The active segment is NNNNNN.seg.tmp: begun while its
+	 * predecessor's seal ran on the sync thread, not named yet. */
+	int		 seg_tmp;
 
 	/* Sealing on the sync thread (logstore-sync.c). */
 	int		 async;		/* logstore_sync_start() was used:
@@ -610,12 +605,12 @@ int ls_sy_reap(struct logstore *ls);
 void ls_head_fill(struct logstore *ls, struct ls_head *h);
 /* Seals the active segment (logstore-seal.c): ls_seal_begin() writes it
  * out, fills j (sync, checkpoint, head), takes its place in sealed[] and
- * makes the next segment the active one (with next set, its header
- * buffered, its file made when the seal ends); ls_seal_reaped() takes in
- * j done; ls_seal_finish() waits for a seal under way, or redoes a failed
- * one, here.  Each returns 0 or a MAMORI_E* code (the seal then stays
- * under way, to be finished later). */
-int ls_seal_begin(struct logstore *ls, struct ls_sync_job *j, int next);
+ * lets the next record start the next segment (as NNNNNN.seg.tmp while
+ * the seal runs); ls_seal_reaped() takes in j done; ls_seal_finish()
+ * waits for a seal under way, or redoes a failed one, here.  Each returns
+ * 0 or a MAMORI_E* code (the seal then stays under way, to be finished
+ * later). */
+int ls_seal_begin(struct logstore *ls, struct ls_sync_job *j);
 int ls_seal_reaped(struct logstore *ls, struct ls_sync_job *j);
 int ls_seal_finish(struct logstore *ls);
 
@@ -635,12 +630,11 @@ void ls_notice(struct logstore *ls, const char *fmt, ...)
 /* Writes out the buffered records (not synced).  Returns 0 or MAMORI_EIO;
  * on failure the file is cut back and the records stay buffered. */
 int ls_flush(struct logstore *ls);
-/* Creates the next segment file with its header (buffered).  Made of
- * ls_seg_prepare() (the header into the empty buffer: seg_pending) and
- * ls_seg_open() (the file; 0 or MAMORI_EIO, seg_pending kept for a retry). */
-int ls_seg_create(struct logstore *ls);
-void ls_seg_prepare(struct logstore *ls);
-int ls_seg_open(struct logstore *ls);
+/* Creates the next segment file with its header (buffered); with tmp, as
+ * NNNNNN.seg.tmp, which ls_seg_publish() renames once no seal runs
+ * (0 when there is nothing to do).  Each returns 0 or MAMORI_EIO. */
+int ls_seg_create(struct logstore *ls, int tmp);
+int ls_seg_publish(struct logstore *ls);
 /* Space for the next record of len bytes: *out points into the write
  * buffer, or into ls->big for a record longer than it. */
 int ls_rec_begin(struct logstore *ls, size_t len, uint8_t **out);

@@ -16,8 +16,9 @@
  *
  * then the head is written.  In a server these steps run on the sync
  * thread (logstore-sync.c) as the next group commit, while the writer
- * buffers the next segment's records; that segment's file is made only
- * after step 2, so the directory goes through the same states either way.
+ * appends the next segment's records to NNNNNN.seg.tmp, which gets its
+ * name only after step 2, so the directory goes through the same states
+ * either way.
  *
  * A crash before 2 completes leaves the active segment, which the next
  * logstore_open() goes on appending to; after it, a sealed .seg, which it
@@ -70,7 +71,7 @@ ckpt_fill(struct logstore *ls, struct ls_ckpt *c)
 }
 
 int
-ls_seal_begin(struct logstore *ls, struct ls_sync_job *j, int next)
+ls_seal_begin(struct logstore *ls, struct ls_sync_job *j)
 {
 	int rc;
 
@@ -101,15 +102,12 @@ ls_seal_begin(struct logstore *ls, struct ls_sync_job *j, int next)
 	ls->seal_fd = ls->fd;
 	ls->seal_idx = ls->nsealed - 1;
 	ls->seal_job = *j;
-	/* From here on, records are the next segment's. */
+	/* From here on, records are the next segment's (NNNNNN.seg.tmp
+	 * until the seal is done). */
 	ls->fd = -1;
 	ls->segno++;
-	if (next)
-		ls_seg_prepare(ls);
-	else {
-		ls->seg_records = 0;
-		ls->seg_events = 0;
-	}
+	ls->seg_records = 0;
+	ls->seg_events = 0;
 	return 0;
 }
 
@@ -146,13 +144,10 @@ ls_seal_reaped(struct logstore *ls, struct ls_sync_job *j)
 	    (unsigned long long)j->c.first_seq,
 	    (unsigned long long)j->c.last_seq,
 	    (unsigned long long)j->c.raw_bytes);
-	/* The next segment's file, now that its predecessor is sealed:
-	 * on disk, the store goes through the states a seal on the
-	 * writer's thread leaves (and a segment without records is made
-	 * only when its first one comes). */
-	if (ls->seg_pending && ls->seg_records > 0)
-		return ls_seg_open(ls);
-	return 0;
+	/* The next segment gets its name now that its predecessor is
+	 * sealed: on disk, the store goes through the states a seal on the
+	 * writer's thread leaves. */
+	return ls_seg_publish(ls);
 }
 
 int
@@ -188,7 +183,7 @@ logstore_seal(struct logstore *ls)
 		return rc;
 	if (ls->fd < 0 || ls->seg_records == 0)
 		return 0;
-	if ((rc = ls_seal_begin(ls, &j, 0)) != 0)
+	if ((rc = ls_seal_begin(ls, &j)) != 0)
 		return rc;
 	ls_sync_run(ls->dirfd, &ls->key, &j);
 	return ls_seal_reaped(ls, &j);
@@ -354,7 +349,7 @@ logstore_maintain(struct logstore *ls, int64_t now_ns)
 	 * being synced on the sync thread, it goes with the next sync
 	 * there; the writer syncs and writes it here only when idle. */
 	if (ls->async && ls->sy != NULL && (ls_sy_busy(ls->sy) ||
-	    ls->sealing || ls->seg_pending || ls->buf_len > 0 ||
+	    ls->sealing || ls->seg_tmp || ls->buf_len > 0 ||
 	    (ls->fd >= 0 && ls->synced_off != ls->file_off))) {
 		ls->head_due = 1;
 		return 0;

@@ -22,12 +22,16 @@
  *                            are the records before that offset durable
  *                            (and may be acknowledged or counted stored).
  *
- * While a seal runs, records go on into the write buffer as the next
- * segment's (its header first); the next segment's file is created only
- * once the checkpoint is written, so the files on disk go through the
- * same states as with a seal on the writer's thread, and a crash or a
- * concurrent `logs verify` sees nothing new.  The buffer grows for that
- * (up to LS_WBUF_SEAL_MAX; past it the writer waits for the seal).
+ * While a seal runs, the writer goes on appending to the next segment
+ * under a temporary name, NNNNNN.seg.tmp, renamed to NNNNNN.seg once the
+ * checkpoint before it is written (and synced only after that: no job
+ * runs meanwhile).  So the names on disk go through the same states as
+ * with a seal on the writer's thread: `logs verify` and search ignore
+ * .tmp files, and the next start removes one a crash left, whose records
+ * were never synced nor acknowledged.  (Keeping those records in memory
+ * instead made the buffer outgrow the cache: the copy of 20 MB of cold
+ * records into the page cache at each seal cost the writer more than
+ * the fsyncs had.)
  *
  * The store takes in a finished job's effects (synced offset, head,
  * the seal) itself, at its next call, whether or not the caller has
@@ -260,13 +264,12 @@ logstore_sync_start(struct logstore *ls)
 			errno = EIO;
 		return rc != 0 ? rc : MAMORI_EIO;
 	}
-	if (ls->fd < 0 && ls->seg_pending && ls->seg_records > 0 &&
-	    (rc = ls_seg_open(ls)) != 0)
+	if ((rc = ls_seg_publish(ls)) != 0)
 		return rc;
 	memset(&j, 0, sizeof(j));
 	j.fd = -1;
 	if (ls->seal_want && ls->fd >= 0 && ls->seg_records > 0) {
-		if ((rc = ls_seal_begin(ls, &j, 1)) != 0)
+		if ((rc = ls_seal_begin(ls, &j)) != 0)
 			return rc;
 		post(y, &j);
 		return 0;

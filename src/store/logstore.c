@@ -109,9 +109,17 @@ ls_flush(struct logstore *ls)
 	return 0;
 }
 
-void
-ls_seg_prepare(struct logstore *ls)
+int
+ls_seg_create(struct logstore *ls, int tmp)
 {
+	char name[LS_NAME_MAX];
+	int fd;
+
+	ls_name(name, sizeof(name), ls->segno, tmp ? LS_SUFFIX_SEG ".tmp" :
+	    LS_SUFFIX_SEG);
+	if ((fd = openat(ls->dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC |
+	    (tmp ? O_TRUNC : O_EXCL), 0640)) < 0)
+		return MAMORI_EIO;
 	memset(&ls->hdr, 0, sizeof(ls->hdr));
 	ls->hdr.segno = ls->segno;
 	ls->hdr.first_seq = ls->next_seq;
@@ -119,58 +127,33 @@ ls_seg_prepare(struct logstore *ls)
 	ls->hdr.created_ns = time_now_ns();
 	ls_seghdr_encode(&ls->hdr, ls->buf);
 	ls->buf_len = LS_SEG_HDR_LEN;
+	ls->fd = fd;
 	ls->file_off = 0;
 	ls->synced_off = 0;
 	ls->seg_records = 0;
 	ls->seg_events = 0;
-	ls->seg_pending = 1;
+	ls->seg_tmp = tmp;
+	if (!tmp)
+		ls->dir_dirty = 1;
 	ls->st.segments++;
 	ls->st.disk_bytes += LS_SEG_HDR_LEN;
-}
-
-int
-ls_seg_open(struct logstore *ls)
-{
-	char name[LS_NAME_MAX];
-	int fd;
-
-	ls_name(name, sizeof(name), ls->segno, LS_SUFFIX_SEG);
-	if ((fd = openat(ls->dirfd, name, O_RDWR | O_CREAT | O_EXCL |
-	    O_CLOEXEC, 0640)) < 0)
-		return MAMORI_EIO;
-	ls->fd = fd;
-	ls->seg_pending = 0;
-	ls->dir_dirty = 1;
 	return 0;
 }
 
 int
-ls_seg_create(struct logstore *ls)
+ls_seg_publish(struct logstore *ls)
 {
-	ls_seg_prepare(ls);
-	return ls_seg_open(ls);
-}
+	char tmp[LS_NAME_MAX], name[LS_NAME_MAX];
 
-/* Makes room for len more bytes in the buffer of a segment whose file
- * is not made yet because its predecessor's seal runs: the buffer grows
- * (to LS_WBUF_SEAL_MAX), or the seal is waited for.  Returns 0 or an
- * error (the seal's, or MAMORI_ENOMEM). */
-static int
-room_while_sealing(struct logstore *ls, size_t len)
-{
-	uint8_t *nb;
-	size_t cap = ls->buf_cap;
-
-	while (cap - ls->buf_len < len && cap < LS_WBUF_SEAL_MAX)
-		cap = cap * 2 < LS_WBUF_SEAL_MAX ? cap * 2 : LS_WBUF_SEAL_MAX;
-	if (cap - ls->buf_len >= len) {
-		if ((nb = realloc(ls->buf, cap)) == NULL)
-			return MAMORI_ENOMEM;
-		ls->buf = nb;
-		ls->buf_cap = cap;
+	if (!ls->seg_tmp || ls->sealing)
 		return 0;
-	}
-	return ls_seal_finish(ls);
+	ls_name(tmp, sizeof(tmp), ls->segno, LS_SUFFIX_SEG ".tmp");
+	ls_name(name, sizeof(name), ls->segno, LS_SUFFIX_SEG);
+	if (renameat(ls->dirfd, tmp, ls->dirfd, name) != 0)
+		return MAMORI_EIO;
+	ls->seg_tmp = 0;
+	ls->dir_dirty = 1;
+	return 0;
 }
 
 int
@@ -179,27 +162,10 @@ ls_rec_begin(struct logstore *ls, size_t len, uint8_t **out)
 	uint8_t *nb;
 	int rc;
 
-	if (ls->fd < 0) {
-		/* While a seal runs on the sync thread, records wait in the
-		 * buffer behind the next segment's header; a seal that
-		 * ended meanwhile makes its file. */
-		if (ls->sealing && (!ls->seg_pending ||
-		    len > ls->buf_cap) && (rc = ls_seal_finish(ls)) != 0)
-			return rc;
-		if (ls->sealing)
-			(void)ls_sy_reap(ls);
-		if (ls->sealing) {
-			if (len > ls->buf_cap - ls->buf_len &&
-			    (rc = room_while_sealing(ls, len)) != 0)
-				return rc;
-			if (ls->fd < 0) {
-				*out = ls->buf + ls->buf_len;
-				return 0;
-			}
-		} else if (ls->fd < 0 && (rc = ls->seg_pending ?
-		    ls_seg_open(ls) : ls_seg_create(ls)) != 0)
-			return rc;
-	}
+	/* While a seal runs, the next segment is written as NNNNNN.seg.tmp
+	 * (ls_seg_publish() names it when the seal is done). */
+	if (ls->fd < 0 && (rc = ls_seg_create(ls, ls->sealing)) != 0)
+		return rc;
 	if (len <= ls->buf_cap) {
 		if (len > ls->buf_cap - ls->buf_len &&
 		    (rc = ls_flush(ls)) != 0)
@@ -351,8 +317,7 @@ logstore_sync(struct logstore *ls)
 	(void)ls_sy_reap(ls);
 	if (ls->sealing && (rc = ls_seal_finish(ls)) != 0)
 		return rc;
-	if (ls->fd < 0 && ls->seg_pending && ls->seg_records > 0 &&
-	    (rc = ls_seg_open(ls)) != 0)
+	if ((rc = ls_seg_publish(ls)) != 0)
 		return rc;
 	if (ls->fd >= 0) {
 		if ((rc = ls_flush(ls)) != 0)

@@ -206,8 +206,10 @@ mkevent(uint64_t i, int64_t recv)
 	return ev;
 }
 
+/* Appends the events first..first+n-1 (as mkevent() makes them), as a
+ * server appends: without syncing. */
 static int
-append_n(struct logstore *ls, uint64_t first, uint64_t n, int64_t recv0)
+append_nosync(struct logstore *ls, uint64_t first, uint64_t n, int64_t recv0)
 {
 	struct event *ev;
 	uint64_t i;
@@ -223,6 +225,17 @@ append_n(struct logstore *ls, uint64_t first, uint64_t n, int64_t recv0)
 		if (rc != 0)
 			return rc;
 	}
+	return 0;
+}
+
+/* The same, then synced. */
+static int
+append_n(struct logstore *ls, uint64_t first, uint64_t n, int64_t recv0)
+{
+	int rc;
+
+	if ((rc = append_nosync(ls, first, n, recv0)) != 0)
+		return rc;
 	return logstore_sync(ls);
 }
 
@@ -705,7 +718,7 @@ TEST(test_seal_async)
 		return;
 	}
 	while (next <= 1000) {
-		CHECK_INT(append_n(ls, next, 7, T0), 0);
+		CHECK_INT(append_nosync(ls, next, 7, T0), 0);
 		next += 7;
 		if (started && logstore_sync_collect(ls, &rc)) {
 			CHECK_INT(rc, 0);
@@ -726,20 +739,29 @@ TEST(test_seal_async)
 				 * is made on this thread, after it ends. */
 				CHECK(!had2);
 				CHECK(!log_has(&e, "000002.seg"));
-				CHECK_INT(append_n(ls, next, 3, T0), 0);
+				CHECK_INT(append_nosync(ls, next, 3, T0), 0);
 				next += 3;
+				/* Until this thread learns that the job
+				 * ended, a new segment has its .tmp name. */
+				had2 = log_has(&e, "000002.seg.tmp");
+				CHECK(!log_has(&e, "000002.seg"));
 				CHECK_INT(collect_wait(ls, &rc), 1);
 				CHECK_INT(rc, 0);
 				started = 0;
 				logstore_get_stats(ls, &st);
 				if (st.sealed == 1) {
 					/* It was the seal: checkpoint, then the
-					 * next file, with the 3 records. */
+					 * next file's name, with the 3 records
+					 * (written out at the next sync). */
+					CHECK(had2);
 					CHECK(log_has(&e, "000001.ckpt"));
 					CHECK(log_has(&e, "000002.seg"));
+					CHECK(!log_has(&e, "000002.seg.tmp"));
 					checked = 1;
-				} else
+				} else {
+					CHECK(!had2);
 					CHECK(!log_has(&e, "000001.ckpt"));
+				}
 			}
 		}
 		rounds++;
