@@ -59,7 +59,7 @@ on_syslog(void *usr, unsigned char *hostname, unsigned char *ip,
 	struct event *ev;
 	int rc;
 
-	ev = listen_make_event(&r->slab, s->st, msg, len, r->max_message, 0,
+	ev = listen_make_event(&r->slab, s->st, NULL, msg, len, r->max_message, 0,
 	    ip != NULL ? (const char *)ip : "", s->index, time_now_ns(), NULL);
 	if (ev == NULL) {
 		/* Not acknowledged: the sender will retry. */

@@ -163,8 +163,8 @@ deliver(void *arg, const uint8_t *msg, size_t len, int truncated)
 	struct listener *l = d->l;
 	struct event *ev;
 
-	ev = listen_make_event(&l->slab, &l->st, msg, len, l->max_message, truncated,
-	    d->c->peer, l->index, l->now_ns,
+	ev = listen_make_event(&l->slab, &l->st, &l->pend, msg, len,
+	    l->max_message, truncated, d->c->peer, l->index, l->now_ns,
 	    d->c->subject[0] != '\0' ? d->c->subject : NULL);
 	if (ev == NULL) {
 		atomic_fetch_add(&l->st.dropped, 1);

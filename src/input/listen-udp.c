@@ -114,16 +114,17 @@ receive_batch(struct listener *l, struct udp_batch *b, int wait)
 			memcpy(&b->prev, &b->addrs[i], mh->msg_namelen);
 			b->prevlen = mh->msg_namelen;
 		}
-		ev = listen_make_event(&l->slab, &l->st, b->bufs + (size_t)i * UDP_BUFSZ,
-		    b->msgs[i].msg_len, l->max_message,
-		    (mh->msg_flags & MSG_TRUNC) != 0, b->prevsrc, l->index,
-		    now, NULL);
+		ev = listen_make_event(&l->slab, &l->st, &l->pend,
+		    b->bufs + (size_t)i * UDP_BUFSZ, b->msgs[i].msg_len,
+		    l->max_message, (mh->msg_flags & MSG_TRUNC) != 0,
+		    b->prevsrc, l->index, now, NULL);
 		if (ev == NULL) {
 			atomic_fetch_add(&l->st.dropped, 1);
 			continue;
 		}
 		evs[nev++] = ev;
 	}
+	listen_publish(l);
 	l->sink.submit_many(l->sink.arg, evs, (size_t)nev,
 	    wait ? QUEUE_WAIT : QUEUE_NOWAIT);
 	for (i = 0; i < nev; i++) {

@@ -109,7 +109,7 @@ listen_bind(const struct listener_conf *c, int type, char *bound,
 
 struct event *
 listen_make_event(struct event_slab *slab, struct listener_stats *st,
-    const uint8_t *p, size_t len,
+    struct listen_pend *pend, const uint8_t *p, size_t len,
     size_t max, int truncated, const char *src, uint16_t index,
     int64_t recv_ns, const char *peer_subject)
 {
@@ -139,13 +139,31 @@ listen_make_event(struct event_slab *slab, struct listener_stats *st,
 		memcpy(ev->src, src, n);
 		ev->src[n] = '\0';
 	}
-	if (truncated) {
+	if (truncated)
 		ev->flags |= EVENT_F_TRUNCATED;
-		atomic_fetch_add(&st->truncated, 1);
+	if (pend != NULL) {
+		pend->received++;
+		pend->bytes += len;
+		pend->truncated += truncated != 0;
+		return ev;
 	}
+	if (truncated)
+		atomic_fetch_add(&st->truncated, 1);
 	atomic_fetch_add(&st->received, 1);
 	atomic_fetch_add(&st->bytes, len);
 	return ev;
+}
+
+void
+listen_publish(struct listener *l)
+{
+	if (l->pend.received == 0)
+		return;
+	atomic_fetch_add(&l->st.received, l->pend.received);
+	atomic_fetch_add(&l->st.bytes, l->pend.bytes);
+	if (l->pend.truncated > 0)
+		atomic_fetch_add(&l->st.truncated, l->pend.truncated);
+	memset(&l->pend, 0, sizeof(l->pend));
 }
 
 void
@@ -153,6 +171,8 @@ listen_flush(struct listener *l)
 {
 	size_t i;
 
+	/* Counted received before anything can be counted stored. */
+	listen_publish(l);
 	if (l->nbatch == 0)
 		return;
 	l->sink.submit_many(l->sink.arg, l->batch, l->nbatch, QUEUE_WAIT);

@@ -138,11 +138,16 @@ static int
 append_one(struct server *s, struct group *g, struct event *ev,
     int *failing)
 {
-	int64_t last_log = 0, first_fail = time_mono_ns();
+	int64_t last_log = 0, first_fail = 0;
 	int rc;
 
+	/* No clock read on the way that succeeds: this runs per event, and
+	 * clock_gettime() was 2% of the server's CPU under a fast sender. */
 	while ((rc = logstore_append(s->store, ev)) != 0) {
 		int64_t now = time_mono_ns();
+
+		if (first_fail == 0)
+			first_fail = now;
 
 		atomic_fetch_add(&s->n.write_errors, 1);
 		if (rc == MAMORI_ETOOBIG || rc == MAMORI_EINVAL) {
