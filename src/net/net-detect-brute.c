@@ -156,8 +156,10 @@ net_nd_brute_flow_end(struct net_detect *d, const struct net_flow *f)
 	if ((e = net_nd_table_get(d->brute->t, &k, ts, 1, &created)) == NULL)
 		return;
 	b = ND_DATA(e, struct brute_ent);
-	if (created || (b->ep.cross_ns == 0 && ts - b->win_start >=
-	    c->brute.window_ns))
+	if (created)
+		b->win_start = ts;	/* ent_reset() of a zeroed entry */
+	else if (b->ep.cross_ns == 0 && ts - b->win_start >=
+	    c->brute.window_ns)
 		ent_reset(b, ts);
 	if (net_nd_set_add(&b->dsts, net_nd_addr_h32(&f->resp_h),
 	    (uint32_t)c->max_tracked) && b->dsts.n == 1)

@@ -63,6 +63,10 @@ struct flood_ext {
 	struct nd_hll	 udp_ports;	/* and its datagrams' ports */
 	struct nd_hll	 refl[2];	/* cur, prev: reflectors */
 	struct nd_hll	 bs[2];		/* cur, prev: backscatter */
+	/* Whether syn_ports, udp_ports hold the window's first port
+	 * (port1) already: a flood hits one port, and counting a value a
+	 * sketch holds changes nothing, so it is not hashed again. */
+	uint8_t		 syn_has1, udp_has1;
 };
 
 struct flood_ep {
@@ -171,6 +175,7 @@ roll(struct flood_dst *fd, int64_t now, int64_t w)
 		memset(&fd->x->all, 0, sizeof(fd->x->all));
 		memset(&fd->x->syn_ports, 0, sizeof(fd->x->syn_ports));
 		memset(&fd->x->udp_ports, 0, sizeof(fd->x->udp_ports));
+		fd->x->syn_has1 = fd->x->udp_has1 = 0;
 		memset(&fd->x->refl[0], 0, sizeof(fd->x->refl[0]));
 		memset(&fd->x->bs[0], 0, sizeof(fd->x->bs[0]));
 	}
@@ -218,7 +223,41 @@ holds(const struct net_detect *d, const struct flood_dst *fd, int k,
 	double syn, done, udp, refl;
 
 	/* The cheap tests first: sketches are counted only above the
-	 * rate thresholds. */
+	 * rate thresholds.  And before the sliding values in floating
+	 * point, their bounds in integers: with the window not in the
+	 * future, a value is at most its two windows' sum (val() weighs
+	 * the older by at most 1; the counts are far below 2^53, where
+	 * doubles are exact, and rounding is monotonic), so a sum below a
+	 * threshold settles it (nearly every packet of a destination under
+	 * attack by nobody). */
+	if (now >= fd->start) {
+#define ND_BELOW(m, t)	(fd->cur[m] + fd->prev[m] < (uint64_t)(t))
+		switch (k) {
+		case K_SYN:
+			if (ND_BELOW(M_SYN, c->syn_flood.syns))
+				return 0;
+			break;
+		case K_UDP:
+			if (ND_BELOW(M_UDP, c->udp_flood.packets) &&
+			    ND_BELOW(M_UDPB, c->udp_flood.bytes))
+				return 0;
+			break;
+		case K_ICMP:
+			if (ND_BELOW(M_ICMP, c->icmp_flood.packets))
+				return 0;
+			break;
+		case K_AMP:
+			if (ND_BELOW(M_REFL, c->amp.packets) &&
+			    ND_BELOW(M_REFLB, c->amp.bytes))
+				return 0;
+			break;
+		case K_BS:
+			if (ND_BELOW(M_BS, c->backscatter.packets))
+				return 0;
+			break;
+		}
+#undef ND_BELOW
+	}
 	switch (k) {
 	case K_SYN:
 		if (!c->syn_flood.enabled)
@@ -254,9 +293,10 @@ holds(const struct net_detect *d, const struct flood_dst *fd, int k,
 	return 0;
 }
 
-static void
-ep_count(struct flood_ep *fe, const struct net_pkt *p, uint64_t len,
-    int64_t ts, uint16_t port, uint16_t rport)
+/* hs: where the source's hash goes in a sketch. */
+static inline __attribute__((always_inline)) void
+ep_count(struct flood_ep *fe, const struct net_pkt *p, struct nd_hll_pos hs,
+    uint64_t len, int64_t ts, uint16_t port, uint16_t rport)
 {
 	int i;
 
@@ -264,10 +304,10 @@ ep_count(struct flood_ep *fe, const struct net_pkt *p, uint64_t len,
 	fe->bytes += len;
 	if (ts > fe->ep.last_ns)
 		fe->ep.last_ns = ts;
-	net_nd_hll_add(&fe->srcs, net_nd_addr_hash64(&p->src));
+	net_nd_hll_put(&fe->srcs, hs);
 	if (fe->one_src.family == 0)
 		fe->one_src = p->src;
-	else if (!net_addr_eq(&fe->one_src, &p->src))
+	else if (!fe->many_src && !net_nd_addr_eq(&fe->one_src, &p->src))
 		fe->many_src = 1;
 	if (port != fe->port)
 		fe->many_port = 1;
@@ -437,166 +477,223 @@ flood_report(struct net_detect *d, struct nd_entry *e, int k, int64_t now)
 	net_nd_emit(d, &det);
 }
 
+/*
+ * A SYN to the most recent destination, which is in a SYN flood
+ * episode checked lately, within the window: what the rest of
+ * net_nd_flood_packet() does for it, without its generality (the one
+ * kind of packet of a SYN flood, and half of the benchmark's).  Returns
+ * 0, having done nothing, when the SYN is not such.
+ */
+static inline int
+syn_in_episode(struct net_detect *d, const struct net_pkt *p, int64_t now)
+{
+	struct nd_entry *e = net_nd_table_mru(d->flood->dst);
+	int64_t w = d->c->flood_window_ns;
+	struct flood_dst *fd;
+	struct flood_ext *x;
+	struct flood_ep *fe;
+	struct nd_hll_pos hs;
+
+	if (e == NULL || !net_nd_addr_same(&e->key.a, &p->dst))
+		return 0;
+	fd = ND_DATA(e, struct flood_dst);
+	if ((x = fd->x) == NULL || now - fd->start >= w ||
+	    fd->src1.family == 0 || (fe = fd->ep[K_SYN]) == NULL ||
+	    fe->above_ns <= now - w / 8)
+		return 0;
+	if (now > e->touch_ns)
+		e->touch_ns = now;
+	if (!fd->src_many && !net_nd_addr_eq(&fd->src1, &p->src))
+		fd->src_many = 1;
+	if (p->dport != fd->port1)
+		fd->port_many = 1;
+	fd->cur[M_SYN]++;
+	hs = net_nd_hll_pos(net_nd_addr_hash64(&p->src));
+	net_nd_hll_put(&x->all, hs);
+	if (!(p->dport == fd->port1 && x->syn_has1)) {
+		net_nd_hll_add(&x->syn_ports, p->dport);
+		x->syn_has1 |= p->dport == fd->port1;
+	}
+	ep_count(fe, p, hs, 0, now, p->dport, 0);
+	if (net_nd_ep_due(d, &fe->ep, fe->pkts, now))
+		flood_report(d, e, K_SYN, now);
+	return 1;
+}
+
+/*
+ * What a packet adds to its destination's metrics: the metrics it
+ * counts in (bits 1 << M_*; at most four, so no array of nine is
+ * cleared and summed per packet), its length for the byte metrics, and
+ * the kinds whose episodes it concerns.
+ */
 void
 net_nd_flood_packet(struct net_detect *d, const struct net_pkt *p,
     const struct net_flow *f, int dir, int is_new)
 {
 	const struct net_detect_conf *c = d->c;
-	int64_t w = c->flood_window_ns, now = p->ts_ns;
-	uint64_t add[M_N], len = p->ip_len != 0 ? p->ip_len : p->wirelen;
+	int64_t w = c->flood_window_ns, now = p->ts_ns, recheck;
+	uint64_t len = p->ip_len != 0 ? p->ip_len : p->wirelen;
+	struct nd_hll_pos hs;
 	struct nd_entry *e;
 	struct flood_dst *fd;
 	struct flood_ep *fe;
 	uint8_t base;
 	uint16_t rport = 0;
-	int any = 0, m, k, bs = 0, refl = 0;
+	unsigned add = 0, kinds = 0, k, b, m;
+	int bs = 0, refl = 0, later = p->is_frag && p->frag_off != 0;
+	int hs_ok = 0;
 
+	(void)is_new;
 	if (!net_nd_addr_unicast(&p->dst))
 		return;
-	memset(add, 0, sizeof(add));
-	if (p->is_frag && p->frag_off != 0) {
+	/* What the packet counts in (add) and the kinds it concerns
+	 * (kinds, visited in the order of K_*: reports come in that order
+	 * when one packet makes two due). */
+	if (later) {
 		/* A later fragment: its bytes only. */
 		if (p->proto == NET_P_UDP) {
-			add[M_UDPB] = len;
-			any = 1;
+			add = 1u << M_UDPB;
+			if (len != 0)
+				kinds = 1u << K_UDP;
 		}
 	} else if (p->proto == NET_P_TCP && p->l4 != NULL &&
 	    p->l4len >= 20 && f != NULL) {
 		base = p->tcp_flags & 0x3f;
 		if (dir == 0 && (base & NET_TH_SYN) && !(base & (NET_TH_ACK |
-		    NET_TH_RST)))
-			add[M_SYN] = 1;
-		else if (dir == 0 && base == NET_TH_ACK && p->plen == 0 &&
-		    f->established && f->orig_pkts <= 3)
-			add[M_SYNDONE] = 1;
-		else if ((base & NET_TH_SYN) && (base & NET_TH_ACK) &&
+		    NET_TH_RST))) {
+			add = 1u << M_SYN;
+			kinds = 1u << K_SYN;
+		} else if (dir == 0 && base == NET_TH_ACK && p->plen == 0 &&
+		    f->established && f->orig_pkts <= 3) {
+			add = 1u << M_SYNDONE;
+			kinds = 1u << K_SYN;
+		} else if ((base & NET_TH_SYN) && (base & NET_TH_ACK) &&
 		    dir == 1 && f->orig_pkts == 0) {
 			/* A SYN-ACK answering no SYN (the flow table makes
 			 * its receiver the originator, who sent nothing). */
-			add[M_BS] = add[M_SYNACK] = 1;
+			add = 1u << M_BS | 1u << M_SYNACK;
+			kinds = 1u << K_BS;
 			bs = 1;
 		} else if (dir == 0 && (base & NET_TH_RST) && !(f->orig_flags &
 		    NET_TH_SYN) && f->orig_pkts <= 2 && f->resp_pkts == 0) {
-			add[M_BS] = 1;
+			add = 1u << M_BS;
+			kinds = 1u << K_BS;
 			bs = 1;
 		}
-		for (m = 0; m < M_N; m++)
-			any |= add[m] != 0;
 	} else if (p->proto == NET_P_UDP && p->l4 != NULL && f != NULL &&
 	    dir == 0) {
-		add[M_UDP] = 1;
-		add[M_UDPB] = len;
+		add = 1u << M_UDP | 1u << M_UDPB;
+		kinds = 1u << K_UDP;
 		if (ND_BIT(c->amp.ports, p->sport)) {
-			add[M_REFL] = 1;
-			add[M_REFLB] = len;
+			add |= 1u << M_REFL | 1u << M_REFLB;
+			kinds |= 1u << K_AMP;
 			refl = 1;
 			rport = p->sport;
 		}
-		any = 1;
 	} else if ((p->proto == NET_P_ICMP || p->proto == NET_P_ICMP6) &&
 	    (f == NULL || dir == 0 || f->orig_pkts == 0)) {
 		/* Not answering the victim: an echo reply to no request has
 		 * its flow flipped, with the victim as originator. */
-		add[M_ICMP] = 1;
-		any = 1;
+		add = 1u << M_ICMP;
+		kinds = 1u << K_ICMP;
 	}
-	if (!any)
+	if (add == 0)
+		return;
+	if (add == 1u << M_SYN && syn_in_episode(d, p, now))
 		return;
 	{
-		struct nd_key key;
 		int created;
 
-		net_nd_key_init(&key);
-		key.a = p->dst;
-		if ((e = net_nd_table_get(d->flood->dst, &key, now, 1,
+		if ((e = net_nd_table_get_addr(d->flood->dst, &p->dst, now, 1,
 		    &created)) == NULL)
 			return;
 		fd = ND_DATA(e, struct flood_dst);
 		if (created)
 			fd->start = now;
 	}
-	roll(fd, now, w);
+	if (now - fd->start >= w)
+		roll(fd, now, w);
 	if (fd->src1.family == 0) {
 		fd->src1 = p->src;
 		fd->port1 = p->dport;
 	} else {
-		if (!fd->src_many && !net_addr_eq(&fd->src1, &p->src))
+		if (!fd->src_many && !net_nd_addr_eq(&fd->src1, &p->src))
 			fd->src_many = 1;
 		if (p->dport != fd->port1)
 			fd->port_many = 1;
 	}
-	if (p->is_frag && p->frag_off != 0 && fd->cur[M_REFL] > 0)
-		add[M_REFLB] = len;
-	for (m = 0; m < M_N; m++)
-		fd->cur[m] += add[m];
+	if (later && fd->cur[M_REFL] > 0) {
+		add |= 1u << M_REFLB;
+		if (len != 0)
+			kinds |= 1u << K_AMP;
+	}
+	/* The counts: one per packet metric, len per byte metric. */
+	for (b = add; b != 0; b &= b - 1) {
+		m = (unsigned)__builtin_ctz(b);
+		fd->cur[m] += m == M_UDPB || m == M_REFLB ? len : 1;
+	}
 	if (fd->x == NULL && fd->cur[M_SYN] + fd->cur[M_UDP] +
 	    fd->cur[M_ICMP] + fd->cur[M_BS] >= EXT_AFTER)
 		fd->x = calloc(1, sizeof(*fd->x));
+	/* The source's place in a sketch, once: the sketches of the window
+	 * and of the episodes all take it (neither exists for most
+	 * destinations, and then it is not computed). */
 	if (fd->x != NULL) {
-		uint64_t h = net_nd_addr_hash64(&p->src);
+		struct flood_ext *x = fd->x;
 
-		net_nd_hll_add(&fd->x->all, h);
-		if (add[M_SYN])
-			net_nd_hll_add(&fd->x->syn_ports, p->dport);
-		if (add[M_UDP])
-			net_nd_hll_add(&fd->x->udp_ports, p->dport);
-		if (refl)
-			net_nd_hll_add(&fd->x->refl[0], h);
-		if (bs)
-			net_nd_hll_add(&fd->x->bs[0], h);
+		hs = net_nd_hll_pos(net_nd_addr_hash64(&p->src));
+		hs_ok = 1;
+
+		net_nd_hll_put(&x->all, hs);
+		if (add & 1u << M_SYN) {
+			if (!(p->dport == fd->port1 && x->syn_has1)) {
+				net_nd_hll_add(&x->syn_ports, p->dport);
+				x->syn_has1 |= p->dport == fd->port1;
+			}
+		} else if (add & 1u << M_UDP) {
+			if (!(p->dport == fd->port1 && x->udp_has1)) {
+				net_nd_hll_add(&x->udp_ports, p->dport);
+				x->udp_has1 |= p->dport == fd->port1;
+			}
+			if (refl)
+				net_nd_hll_put(&x->refl[0], hs);
+		} else if (bs)
+			net_nd_hll_put(&x->bs[0], hs);
 	}
-	for (k = 0; k < K_N; k++) {
-		int mine;
-
-		switch (k) {
-		case K_SYN:
-			mine = add[M_SYN] != 0;
-			break;
-		case K_UDP:
-			mine = add[M_UDP] != 0 || add[M_UDPB] != 0;
-			break;
-		case K_ICMP:
-			mine = add[M_ICMP] != 0;
-			break;
-		case K_AMP:
-			mine = refl || (add[M_REFLB] != 0);
-			break;
-		default:
-			mine = bs;
-			break;
-		}
-		if (!mine && !(k == K_SYN && add[M_SYNDONE]))
-			continue;
-		/* During an episode, its condition is re-checked a few
-		 * times a window, not per packet. */
-		if ((fe = fd->ep[k]) != NULL && now - fe->above_ns < w / 8)
+	/* During an episode, its condition is re-checked a few times a
+	 * window, not per packet. */
+	recheck = now - w / 8;
+	for (; kinds != 0; kinds &= kinds - 1) {
+		k = (unsigned)__builtin_ctz(kinds);
+		if ((fe = fd->ep[k]) != NULL && fe->above_ns > recheck)
 			;
-		else if (holds(d, fd, k, now)) {
+		else if (holds(d, fd, (int)k, now)) {
 			if (fd->ep[k] == NULL)
-				cross(d, e, k, now);
+				cross(d, e, (int)k, now);
 			if (fd->ep[k] != NULL)
 				fd->ep[k]->above_ns = now;
 		}
 		if ((fe = fd->ep[k]) == NULL)
 			continue;
-		if (k == K_SYN && add[M_SYNDONE]) {
+		if (add & 1u << M_SYNDONE) {
 			fe->done++;
 			continue;
 		}
-		if (!mine)
-			continue;
-		if (p->is_frag && p->frag_off != 0) {
+		if (later) {
 			fe->bytes += len;
 			continue;
 		}
-		if (k == K_BS && add[M_SYNACK])
+		if (add & 1u << M_SYNACK)
 			fe->synack++;
-		ep_count(fe, p, k == K_SYN || k == K_ICMP || k == K_BS ? 0 :
-		    len, now, p->dport, k == K_AMP ? rport : 0);
+		if (!hs_ok) {
+			hs = net_nd_hll_pos(net_nd_addr_hash64(&p->src));
+			hs_ok = 1;
+		}
+		ep_count(fe, p, hs, k == K_SYN || k == K_ICMP || k == K_BS ?
+		    0 : len, now, p->dport, k == K_AMP ? rport : 0);
 		if (net_nd_ep_due(d, &fe->ep, fe->pkts, now))
-			flood_report(d, e, k, now);
+			flood_report(d, e, (int)k, now);
 	}
-	(void)is_new;
 }
 
 void

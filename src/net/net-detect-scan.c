@@ -69,36 +69,67 @@ struct scan_slow {
 	uint16_t	 lo, hi;
 	struct nd_hll	 ports, hosts, pairs;
 	int64_t		 reported_ns;
+	/* The last probe's host and port (valid when n > 0), and its
+	 * port's hash: a scan keeps to one host (vertical) or one port
+	 * (horizontal), and counting again what a sketch holds changes
+	 * nothing, so neither is hashed and counted again. */
+	uint64_t	 last_hh, last_hp;
+	uint32_t	 last_pv;
 };
 
-struct scan_src {
-	/* The fast window. */
-	uint32_t	 epoch;		/* changes when the state resets */
-	int64_t		 win_start;
-	uint64_t	 attempts;	/* connections/probes opened */
-	uint64_t	 outcomes;	/* of them, scan-like outcomes */
-	uint32_t	 types[T_N];
-	uint32_t	 halfopen;
-	struct nd_set	 hosts, ports;
-	uint32_t	 pairs;		/* distinct (host, port), at least */
-	uint32_t	 nv, nh;	/* vertical targets, horizontal ports */
-	uint16_t	 port_lo, port_hi;
-	uint8_t		 protos;	/* 1 TCP, 2 UDP */
-	struct net_addr	 host_lo, host_hi, first_host;
-	uint16_t	 hport;		/* the first horizontal port */
-	uint8_t		 hproto;
-	int64_t		 last_attempt_ns;
-	int64_t		 last_fast_ns;	/* last fast crossing */
-	struct nd_ep	 ep;
-
-	/* Ping sweeps. */
-	int64_t		 ping_start;
-	uint64_t	 pings, tcp_pings, arp_pings;
+/* A ping sweep's state, made at a source's first ping of a window and
+ * given back when the window rolls: few sources ping. */
+struct scan_ping {
+	uint64_t	 pings, tcp_pings;
 	struct nd_set	 ping_hosts;
 	struct net_addr	 ping_lo, ping_hi, ping_first;
 	struct nd_ep	 ping_ep;
+};
 
-	struct scan_slow *slow;		/* made at the first outcome */
+/*
+ * A source.  Every packet of a spoofed flood makes one (and evicts
+ * one), so it is kept small (416 bytes with the entry's header, was
+ * 552): the ping sweep's state and the slow window hang off it when
+ * used.  What an eviction reads (the episode, what is freed) comes
+ * first: the table prefetches an entry's first lines before evicting
+ * it.
+ */
+struct scan_src {
+	struct nd_ep	 ep;
+	struct nd_set	 hosts, ports;
+	struct scan_ping *ping;		/* NULL: no ping this window */
+	struct scan_slow *slow;		/* made at the second outcome */
+
+	/* The fast window. */
+	uint32_t	 epoch;		/* changes when the state resets */
+	uint32_t	 halfopen;
+	uint32_t	 pairs;		/* distinct (host, port), at least */
+	uint32_t	 nv, nh;	/* vertical targets, horizontal ports */
+	uint16_t	 port_lo, port_hi;
+	uint16_t	 hport;		/* the first horizontal port */
+	uint8_t		 hproto;
+	uint8_t		 protos;	/* 1 TCP, 2 UDP */
+	uint32_t	 slow1_pv;	/* (below) */
+	int64_t		 win_start;
+	uint64_t	 attempts;	/* connections/probes opened */
+	uint64_t	 outcomes;	/* of them, scan-like outcomes */
+	int64_t		 last_attempt_ns;
+	int64_t		 last_fast_ns;	/* last fast crossing */
+	uint32_t	 types[T_N];
+	struct net_addr	 host_lo, host_hi, first_host;
+
+	/* The slow window's first probe, kept here until a second one
+	 * makes the window (see slow_add()). */
+	uint8_t		 slow1;		/* 1: these and slow1_pv hold
+					   a probe */
+	uint8_t		 slow1_type;
+	uint64_t	 slow1_hh;
+	int64_t		 slow1_ns;
+
+	/* Ping sweeps: the window's start, and ARP requests (counted
+	 * across windows). */
+	int64_t		 ping_start;
+	uint64_t	 arp_pings;
 };
 
 struct scan_pair {
@@ -116,9 +147,11 @@ struct scan_port {
 struct nd_scan {
 	struct nd_table	*src, *pair, *port;
 	uint32_t	 epoch;
-	/* Slow windows of sources that left, for the next ones (through
-	 * their first word): at most one per source entry. */
+	/* Slow windows and ping states of sources that left, for the
+	 * next ones (through their first word): at most one each per
+	 * source entry. */
 	struct scan_slow *spare;
+	struct scan_ping *spare_ping;
 };
 
 static void scan_report(struct net_detect *d, struct nd_entry *e,
@@ -138,8 +171,7 @@ scan_count(const struct scan_src *s)
 	return s->attempts > 0 ? s->attempts : s->outcomes;
 }
 
-
-static void
+static __attribute__((noinline)) void
 fast_reset(struct nd_scan *sc, struct scan_src *s, int64_t now)
 {
 	net_nd_set_release(&s->hosts);
@@ -159,16 +191,69 @@ fast_reset(struct nd_scan *sc, struct scan_src *s, int64_t now)
 	memset(&s->ep, 0, sizeof(s->ep));
 }
 
+/* Gives s's ping state back to the spare list: its counts, hosts and
+ * episode are zero again (ping_ep() of no state). */
 static void
-ping_reset(struct scan_src *s, int64_t now)
+ping_free(struct nd_scan *sc, struct scan_src *s)
 {
-	net_nd_set_release(&s->ping_hosts);
+	struct scan_ping *pg = s->ping;
+
+	if (pg == NULL)
+		return;
+	net_nd_set_release(&pg->ping_hosts);
+	memcpy(pg, &sc->spare_ping, sizeof(sc->spare_ping));
+	sc->spare_ping = pg;
+	s->ping = NULL;
+}
+
+static __attribute__((noinline)) void
+ping_reset(struct nd_scan *sc, struct scan_src *s, int64_t now)
+{
+	ping_free(sc, s);
 	s->ping_start = now;
-	s->pings = s->tcp_pings = 0;
-	memset(&s->ping_lo, 0, sizeof(s->ping_lo));
-	memset(&s->ping_hi, 0, sizeof(s->ping_hi));
-	memset(&s->ping_first, 0, sizeof(s->ping_first));
-	memset(&s->ping_ep, 0, sizeof(s->ping_ep));
+}
+
+/* s's ping state, made zero when it has none; NULL when out of
+ * memory. */
+static struct scan_ping *
+ping_state(struct nd_scan *sc, struct scan_src *s)
+{
+	struct scan_ping *pg;
+
+	if (s->ping != NULL)
+		return s->ping;
+	if ((pg = sc->spare_ping) != NULL)
+		memcpy(&sc->spare_ping, pg, sizeof(sc->spare_ping));
+	else if ((pg = malloc(sizeof(*pg))) == NULL)
+		return NULL;
+	memset(pg, 0, sizeof(*pg));
+	s->ping = pg;
+	return pg;
+}
+
+/* The ping episode of s (zero when it has no ping state). */
+static inline const struct nd_ep *
+ping_ep(const struct scan_src *s)
+{
+	static const struct nd_ep none;
+
+	return s->ping != NULL ? &s->ping->ping_ep : &none;
+}
+
+/* What src_release() frees when there is something. */
+static __attribute__((noinline)) void
+src_free(struct net_detect *d, struct scan_src *s)
+{
+	if (s->hosts.v != NULL)
+		free(s->hosts.v);
+	if (s->ports.v != NULL)
+		free(s->ports.v);
+	ping_free(d->scan, s);
+	if (s->slow != NULL) {
+		memcpy(s->slow, &d->scan->spare, sizeof(d->scan->spare));
+		d->scan->spare = s->slow;
+		s->slow = NULL;
+	}
 }
 
 static void
@@ -176,14 +261,11 @@ src_release(struct net_detect *d, struct nd_entry *e)
 {
 	struct scan_src *s = ND_DATA(e, struct scan_src);
 
-	net_nd_set_release(&s->hosts);
-	net_nd_set_release(&s->ports);
-	net_nd_set_release(&s->ping_hosts);
-	if (s->slow != NULL) {
-		memcpy(s->slow, &d->scan->spare, sizeof(d->scan->spare));
-		d->scan->spare = s->slow;
-		s->slow = NULL;
-	}
+	/* The entry is gone: only what it owns is freed, nothing is
+	 * cleared, and most (a flood's sources) own nothing. */
+	if (((uintptr_t)s->hosts.v | (uintptr_t)s->ports.v |
+	    (uintptr_t)s->ping | (uintptr_t)s->slow) != 0)
+		src_free(d, s);
 }
 
 static void
@@ -194,8 +276,8 @@ src_evict(struct net_detect *d, struct nd_entry *e, int64_t now)
 	if (s->ep.cross_ns != 0 && net_nd_ep_final(d, &s->ep, scan_count(s),
 	    now))
 		scan_report(d, e, now);
-	if (s->ping_ep.cross_ns != 0 &&
-	    net_nd_ep_final(d, &s->ping_ep, s->pings, now))
+	if (s->ping != NULL && s->ping->ping_ep.cross_ns != 0 &&
+	    net_nd_ep_final(d, &s->ping->ping_ep, s->ping->pings, now))
 		ping_report(d, e, now);
 }
 
@@ -234,6 +316,7 @@ void
 net_nd_scan_free(struct net_detect *d)
 {
 	struct scan_slow *w;
+	struct scan_ping *pg;
 
 	if (d->scan == NULL)
 		return;
@@ -244,6 +327,10 @@ net_nd_scan_free(struct net_detect *d)
 		memcpy(&d->scan->spare, w, sizeof(d->scan->spare));
 		free(w);
 	}
+	while ((pg = d->scan->spare_ping) != NULL) {
+		memcpy(&d->scan->spare_ping, pg, sizeof(d->scan->spare_ping));
+		free(pg);
+	}
 	free(d->scan);
 	d->scan = NULL;
 }
@@ -252,20 +339,18 @@ static struct nd_entry *
 src_get(struct net_detect *d, const struct net_addr *src, int64_t now,
     int create)
 {
+	struct nd_scan *sc = d->scan;
 	struct nd_entry *e;
 	struct scan_src *s;
-	struct nd_key k;
 	int created;
 
-	net_nd_key_init(&k);
-	k.a = *src;
-	if ((e = net_nd_table_get(d->scan->src, &k, now, create, &created)) ==
-	    NULL)
+	if ((e = net_nd_table_get_addr(sc->src, src, now, create,
+	    &created)) == NULL)
 		return NULL;
 	s = ND_DATA(e, struct scan_src);
 	if (created) {
 		/* fast_reset() and ping_reset() of a zeroed entry. */
-		s->epoch = ++d->scan->epoch;
+		s->epoch = ++sc->epoch;
 		s->win_start = now;
 		s->ping_start = now;
 	}
@@ -273,13 +358,13 @@ src_get(struct net_detect *d, const struct net_addr *src, int64_t now,
 	if (s->ep.cross_ns == 0 && now - s->win_start >=
 	    d->c->scan.window_ns)
 		fast_reset(d->scan, s, now);
-	if (s->ping_ep.cross_ns == 0 && now - s->ping_start >=
-	    d->c->ping.window_ns)
-		ping_reset(s, now);
+	if (now - s->ping_start >= d->c->ping.window_ns &&
+	    ping_ep(s)->cross_ns == 0)
+		ping_reset(sc, s, now);
 	return e;
 }
 
-static void
+static inline void
 range_add(struct net_addr *lo, struct net_addr *hi, int first,
     const struct net_addr *a)
 {
@@ -364,7 +449,7 @@ scan_report(struct net_detect *d, struct nd_entry *e, int64_t now)
 	    net_nd_worm_active(d, &e->key.a, s->hproto, s->hport)) ||
 	    ((type == T_ACK || type == T_SYN) && s->protos == 1 &&
 	    s->ports.n <= 2 && tcp_ping_port(s->port_lo) &&
-	    tcp_ping_port(s->port_hi) && s->ping_ep.cross_ns != 0))) {
+	    tcp_ping_port(s->port_hi) && ping_ep(s)->cross_ns != 0))) {
 		net_nd_ep_mark(&s->ep, count, now);
 		return;
 	}
@@ -405,10 +490,11 @@ scan_report(struct net_detect *d, struct nd_entry *e, int64_t now)
 static void
 ping_report(struct net_detect *d, struct nd_entry *e, int64_t now)
 {
-	struct scan_src *s = ND_DATA(e, struct scan_src);
+	struct scan_src *src = ND_DATA(e, struct scan_src);
+	struct scan_ping *s = src->ping;
 	struct net_detection det;
 	int tcp = s->tcp_pings * 2 > s->pings;
-	int arp = !tcp && s->arp_pings * 2 > s->pings;
+	int arp = !tcp && src->arp_pings * 2 > s->pings;
 
 	net_nd_det_init(&det, "ping_sweep", tcp ? "tcp" : arp ? "arp" :
 	    "icmp", now, &s->ping_ep, s->pings);
@@ -461,26 +547,15 @@ slow_report(struct net_detect *d, struct nd_entry *e, struct scan_slow *w,
 
 /* ---- the slow window ---- */
 
+/* Counts one probe in the slow window w (rolling it first when the
+ * probe lies past it). */
 static void
-slow_add(struct net_detect *d, struct nd_entry *e, struct scan_src *s,
-    uint64_t hh, uint32_t pv, int type, int64_t probe_ns)
+slow_count(const struct net_detect_conf *c, struct scan_slow *w, uint64_t hh,
+    uint32_t pv, int type, int64_t probe_ns)
 {
-	const struct net_detect_conf *c = d->c;
-	struct scan_slow *w = s->slow;
 	uint64_t hp, buf[2];
-	uint32_t np, nh, npairs, mx;
 	uint16_t port = (uint16_t)pv;
-	const char *shape = NULL;
 
-	if (w == NULL) {
-		if ((w = d->scan->spare) != NULL) {
-			memcpy(&d->scan->spare, w, sizeof(d->scan->spare));
-			memset(w, 0, sizeof(*w));
-		} else if ((w = calloc(1, sizeof(*w))) == NULL)
-			return;
-		s->slow = w;
-		w->start = probe_ns;
-	}
 	if (probe_ns - w->start >= c->scan.slow_window_ns) {
 		int64_t rep = w->reported_ns;
 
@@ -488,11 +563,20 @@ slow_add(struct net_detect *d, struct nd_entry *e, struct scan_src *s,
 		w->start = probe_ns;
 		w->reported_ns = rep;
 	}
-	hp = net_nd_hash64(&pv, sizeof(pv), 77);
+	if (w->n > 0 && pv == w->last_pv)
+		hp = w->last_hp;
+	else {
+		hp = net_nd_hash64(&pv, sizeof(pv), 77);
+		net_nd_hll_add(&w->ports, hp);
+		w->last_pv = pv;
+		w->last_hp = hp;
+	}
+	if (w->n == 0 || hh != w->last_hh) {
+		net_nd_hll_add(&w->hosts, hh);
+		w->last_hh = hh;
+	}
 	buf[0] = hh;
 	buf[1] = hp;
-	net_nd_hll_add(&w->hosts, hh);
-	net_nd_hll_add(&w->ports, hp);
 	net_nd_hll_add(&w->pairs, net_nd_hash64(buf, sizeof(buf), 78));
 	if (w->n == 0 || probe_ns < w->first)
 		w->first = probe_ns;
@@ -504,6 +588,46 @@ slow_add(struct net_detect *d, struct nd_entry *e, struct scan_src *s,
 		w->hi = port;
 	w->n++;
 	w->types[type]++;
+}
+
+/*
+ * The slow window.  Most sources probe once and are gone (every source
+ * of a spoofed SYN flood "probes" its victim once): a window of one
+ * probe can report nothing (its first and last probe are one), so the
+ * first probe is only noted in the source entry, and the window (464
+ * bytes, three sketches) is made at the second, which counts the first
+ * then itself: the same window as if made at the first.
+ */
+static void
+slow_add(struct net_detect *d, struct nd_entry *e, struct scan_src *s,
+    uint64_t hh, uint32_t pv, int type, int64_t probe_ns)
+{
+	const struct net_detect_conf *c = d->c;
+	struct scan_slow *w = s->slow;
+	uint32_t np, nh, npairs, mx;
+	const char *shape = NULL;
+
+	if (w == NULL) {
+		if (!s->slow1) {
+			s->slow1 = 1;
+			s->slow1_hh = hh;
+			s->slow1_pv = pv;
+			s->slow1_type = (uint8_t)type;
+			s->slow1_ns = probe_ns;
+			return;
+		}
+		if ((w = d->scan->spare) != NULL) {
+			memcpy(&d->scan->spare, w, sizeof(d->scan->spare));
+			memset(w, 0, sizeof(*w));
+		} else if ((w = calloc(1, sizeof(*w))) == NULL)
+			return;
+		s->slow = w;
+		s->slow1 = 0;
+		w->start = s->slow1_ns;
+		slow_count(c, w, s->slow1_hh, s->slow1_pv, s->slow1_type,
+		    s->slow1_ns);
+	}
+	slow_count(c, w, hh, pv, type, probe_ns);
 
 	/* The fast window speaks for what it saw: the long one only for
 	 * probes spread wider than it. */
@@ -557,54 +681,26 @@ attempt(struct net_detect *d, const struct net_addr *src, int64_t ts)
 	s->last_attempt_ns = ts;
 }
 
-/*
- * A probe from src to dst:port (proto) sent at probe_ns whose outcome
- * says scan, learnt at now.
- */
+/* Counts the probe to dst (32-bit hash dh32) on pv in the source's
+ * pair and port entries, at probe_ns. */
 static void
-outcome(struct net_detect *d, const struct net_addr *src,
-    const struct net_addr *dst, uint8_t proto, uint16_t port, int type,
-    int64_t probe_ns)
+pair_port_add(struct net_detect *d, struct nd_entry *e,
+    const struct net_addr *dst, uint32_t dh32, uint32_t pv, int64_t probe_ns)
 {
 	const struct net_detect_conf *c = d->c;
 	struct nd_scan *sc = d->scan;
-	struct nd_entry *e, *pe, *po;
-	struct scan_src *s;
+	struct scan_src *s = ND_DATA(e, struct scan_src);
+	struct nd_entry *pe, *po;
 	struct scan_pair *pr;
 	struct scan_port *pt;
-	struct nd_key kp, kq;
-	uint32_t pv = (uint32_t)proto << 16 | port, mx, dh32;
-	uint64_t dh;
-	int created, first;
-
-	if (!c->scan.enabled || !net_nd_addr_unicast(dst) ||
-	    dst->family != src->family || net_nd_allowed(d, src))
-		return;
-	if (proto == NET_P_UDP && port >= TRACEROUTE_LO &&
-	    port <= TRACEROUTE_HI)
-		return;
-	/* The three tables' keys up front, so that their index slots
-	 * are on their way while the first lookup runs. */
-	net_nd_key_init(&kp);
-	kp.a = *src;
-	kp.b = *dst;
-	net_nd_key_init(&kq);
-	kq.a = *src;
-	kq.port = pv;
-	net_nd_table_prefetch(sc->pair, &kp);
-	net_nd_table_prefetch(sc->port, &kq);
-	if ((e = src_get(d, src, probe_ns, 1)) == NULL)
-		return;
-	s = ND_DATA(e, struct scan_src);
-	/* The target's hash, once: the sets take its 32-bit form
-	 * (net_nd_addr_h32()), the slow window's sketch the whole. */
-	dh = net_nd_addr_hash64(dst);
-	dh32 = (uint32_t)(dh ^ (dh >> 32));
-	if (dh32 == 0)
-		dh32 = 1;
+	struct nd_key k;
+	int created;
 
 	/* Per target: distinct ports (vertical). */
-	if ((pe = net_nd_table_get(sc->pair, &kp, probe_ns, 1, &created)) !=
+	net_nd_key_init(&k);
+	k.a = e->key.a;
+	k.b = *dst;
+	if ((pe = net_nd_table_get(sc->pair, &k, probe_ns, 1, &created)) !=
 	    NULL) {
 		pr = ND_DATA(pe, struct scan_pair);
 		if (created || pr->epoch != s->epoch) {
@@ -620,7 +716,9 @@ outcome(struct net_detect *d, const struct net_addr *src,
 		}
 	}
 	/* Per port: distinct targets (horizontal). */
-	if ((po = net_nd_table_get(sc->port, &kq, probe_ns, 1, &created)) !=
+	memset(&k.b, 0, sizeof(k.b));
+	k.port = pv;
+	if ((po = net_nd_table_get(sc->port, &k, probe_ns, 1, &created)) !=
 	    NULL) {
 		pt = ND_DATA(po, struct scan_port);
 		if (created || pt->epoch != s->epoch) {
@@ -628,16 +726,70 @@ outcome(struct net_detect *d, const struct net_addr *src,
 			pt->epoch = s->epoch;
 			pt->horizontal = 0;
 		}
-		net_nd_set_add(&pt->hosts, dh32,
-		    (uint32_t)c->scan.hosts);
+		net_nd_set_add(&pt->hosts, dh32, (uint32_t)c->scan.hosts);
 		if (!pt->horizontal && pt->hosts.n >=
 		    (uint32_t)c->scan.hosts) {
 			pt->horizontal = 1;
 			if (s->nh++ == 0) {
-				s->hport = port;
-				s->hproto = proto;
+				s->hport = (uint16_t)pv;
+				s->hproto = (uint8_t)(pv >> 16);
 			}
 		}
+	}
+}
+
+/*
+ * A probe from src to dst:port (proto) sent at probe_ns whose outcome
+ * says scan, learnt at now.
+ *
+ * The pair (source, target) and port (source, port) entries of a
+ * source's first probe in its window would each hold that probe alone,
+ * which the source entry holds too (first_host, port_lo, protos, the
+ * episode's first_ns): they are made when a second probe comes, as the
+ * first would have made them, then the second counts.  Nearly every
+ * source of a spoofed flood probes once: this spares the two tables two
+ * entries per packet made only to be evicted, and the other sources'
+ * entries their eviction.
+ */
+static void
+outcome(struct net_detect *d, const struct net_addr *src,
+    const struct net_addr *dst, uint8_t proto, uint16_t port, int type,
+    int64_t probe_ns)
+{
+	const struct net_detect_conf *c = d->c;
+	struct nd_scan *sc = d->scan;
+	struct nd_entry *e;
+	struct scan_src *s;
+	uint32_t pv = (uint32_t)proto << 16 | port, mx, dh32;
+	uint64_t dh;
+	int first;
+
+	if (!c->scan.enabled || !net_nd_addr_unicast(dst) ||
+	    dst->family != src->family || net_nd_allowed(d, src))
+		return;
+	if (proto == NET_P_UDP && port >= TRACEROUTE_LO &&
+	    port <= TRACEROUTE_HI)
+		return;
+	if ((e = src_get(d, src, probe_ns, 1)) == NULL)
+		return;
+	s = ND_DATA(e, struct scan_src);
+	/* The target's hash, once: the sets take its 32-bit form
+	 * (net_nd_addr_h32()), the slow window's sketch the whole. */
+	dh = net_nd_addr_hash64(dst);
+	dh32 = (uint32_t)(dh ^ (dh >> 32));
+	if (dh32 == 0)
+		dh32 = 1;
+
+	/* The first probe waits (it crosses nothing: scan.ports and
+	 * scan.hosts are at least 2, and the block shape needs several
+	 * hosts), and its pair is counted when its entries are made. */
+	if (s->outcomes > 0) {
+		if (s->outcomes == 1)
+			pair_port_add(d, e, &s->first_host,
+			    net_nd_addr_h32(&s->first_host),
+			    (uint32_t)(s->protos == 2 ? NET_P_UDP : NET_P_TCP)
+			    << 16 | s->port_lo, s->ep.first_ns);
+		pair_port_add(d, e, dst, dh32, pv, probe_ns);
 	}
 	first = s->hosts.n == 0;
 	if (net_nd_set_add(&s->hosts, dh32,
@@ -691,7 +843,8 @@ ping(struct net_detect *d, const struct net_addr *src,
     const struct net_addr *dst, int kind, int64_t ts)
 {
 	struct nd_entry *e;
-	struct scan_src *s;
+	struct scan_src *ss;
+	struct scan_ping *s;
 	int64_t now = d->now > ts ? d->now : ts;
 	int first;
 
@@ -700,12 +853,14 @@ ping(struct net_detect *d, const struct net_addr *src,
 		return;
 	if ((e = src_get(d, src, ts, 1)) == NULL)
 		return;
-	s = ND_DATA(e, struct scan_src);
+	ss = ND_DATA(e, struct scan_src);
+	if ((s = ping_state(d->scan, ss)) == NULL)
+		return;
 	s->pings++;
 	if (kind == 1)
 		s->tcp_pings++;
 	else if (kind == 2)
-		s->arp_pings++;
+		ss->arp_pings++;
 	first = s->ping_hosts.n == 0;
 	if (net_nd_set_add(&s->ping_hosts, net_nd_addr_h32(dst),
 	    (uint32_t)d->c->max_tracked)) {
@@ -720,8 +875,8 @@ ping(struct net_detect *d, const struct net_addr *src,
 	if (s->ping_ep.cross_ns == 0 && s->ping_hosts.n >=
 	    (uint32_t)d->c->ping.hosts) {
 		s->ping_ep.cross_ns = now > 0 ? now : 1;
-		if (s->ping_start < s->ping_ep.first_ns)
-			s->ping_ep.first_ns = s->ping_start;
+		if (ss->ping_start < s->ping_ep.first_ns)
+			s->ping_ep.first_ns = ss->ping_start;
 		net_nd_table_activate(d->scan->src, e, 1);
 	}
 	if (s->ping_ep.cross_ns != 0 && net_nd_ep_due(d, &s->ping_ep, s->pings,
@@ -770,20 +925,17 @@ ack_outcome(struct net_detect *d, const struct net_flow *f)
 	    (of & NET_TH_FIN) ? T_MAIMON : T_ACK, f->first_ns);
 }
 
-static void
-tcp_packet(struct net_detect *d, const struct net_pkt *p,
+/* A TCP packet that does not open a connection with a SYN: out of the
+ * way of those that do (every packet of a SYN flood). */
+static __attribute__((noinline)) void
+tcp_other(struct net_detect *d, const struct net_pkt *p,
     const struct net_flow *f, int dir, int is_new)
 {
 	uint8_t base = p->tcp_flags & 0x3f, of;
 	int type;
 
-	if (f == NULL || p->l4len < 20 || (p->anomalies &
-	    (NET_ANOM_TCP_TRUNC | NET_ANOM_TCP_HLEN)))
-		return;
 	if (is_new && dir == 0) {
-		if ((base & NET_TH_SYN) && !(base & (NET_TH_ACK | NET_TH_RST)))
-			attempt(d, &p->src, p->ts_ns);
-		else if (!(base & (NET_TH_SYN | NET_TH_ACK | NET_TH_RST))) {
+		if (!(base & (NET_TH_SYN | NET_TH_ACK | NET_TH_RST))) {
 			/* No stack opens with these: the probe is the
 			 * outcome. */
 			if (base == 0)
@@ -829,7 +981,23 @@ tcp_packet(struct net_detect *d, const struct net_pkt *p,
 	}
 }
 
-static void
+static inline void
+tcp_packet(struct net_detect *d, const struct net_pkt *p,
+    const struct net_flow *f, int dir, int is_new)
+{
+	uint8_t base = p->tcp_flags & 0x3f;
+
+	if (f == NULL || p->l4len < 20 || (p->anomalies &
+	    (NET_ANOM_TCP_TRUNC | NET_ANOM_TCP_HLEN)))
+		return;
+	if (is_new && dir == 0 && (base & NET_TH_SYN) &&
+	    !(base & (NET_TH_ACK | NET_TH_RST)))
+		attempt(d, &p->src, p->ts_ns);
+	else
+		tcp_other(d, p, f, dir, is_new);
+}
+
+static __attribute__((noinline)) void
 icmp_packet(struct net_detect *d, const struct net_pkt *p)
 {
 	struct nd_entry *e;
@@ -874,7 +1042,7 @@ icmp_packet(struct net_detect *d, const struct net_pkt *p)
  * Probes for an address conflict (sender 0.0.0.0) and gratuitous ARP
  * (asking for one's own address) are not lookups of others.
  */
-static void
+static __attribute__((noinline)) void
 arp_request(struct net_detect *d, const struct net_pkt *p)
 {
 	if (p->arp_op != 1 || p->arp_spa.family != 4 ||
@@ -884,6 +1052,19 @@ arp_request(struct net_detect *d, const struct net_pkt *p)
 	    p->arp_spa.a[3]) == 0)
 		return;
 	ping(d, &p->arp_spa, &p->arp_tpa, 2, p->ts_ns);
+}
+
+/* A datagram opening a flow: a probe, unless it answers. */
+static __attribute__((noinline)) void
+udp_new(struct net_detect *d, const struct net_pkt *p)
+{
+	if (p->l4len < 8 || !net_nd_addr_unicast(&p->dst) ||
+	    udp_answer(d, p->sport, p->dport))
+		return;
+	attempt(d, &p->src, p->ts_ns);
+	if (p->plen > 0)
+		net_nd_worm_delivered(d, &p->src, &p->dst, NET_P_UDP,
+		    p->dport, p->ts_ns);
 }
 
 void
@@ -901,14 +1082,8 @@ net_nd_scan_packet(struct net_detect *d, const struct net_pkt *p,
 		tcp_packet(d, p, f, dir, is_new);
 		break;
 	case NET_P_UDP:
-		if (f == NULL || p->l4len < 8 || !is_new || dir != 0 ||
-		    !net_nd_addr_unicast(&p->dst) ||
-		    udp_answer(d, p->sport, p->dport))
-			break;
-		attempt(d, &p->src, p->ts_ns);
-		if (p->plen > 0)
-			net_nd_worm_delivered(d, &p->src, &p->dst, NET_P_UDP,
-			    p->dport, p->ts_ns);
+		if (f != NULL && is_new && dir == 0)
+			udp_new(d, p);
 		break;
 	case NET_P_ICMP:
 	case NET_P_ICMP6:
@@ -959,6 +1134,7 @@ net_nd_scan_tick(struct net_detect *d, int64_t now, int flush)
 	struct nd_scan *sc = d->scan;
 	struct nd_entry *e, *next;
 	struct scan_src *s;
+	struct scan_ping *pg;
 	int64_t keep;
 	uint64_t count;
 
@@ -974,17 +1150,18 @@ net_nd_scan_tick(struct net_detect *d, int64_t now, int flush)
 			} else if (net_nd_ep_due(d, &s->ep, count, now))
 				scan_report(d, e, now);
 		}
-		if (s->ping_ep.cross_ns != 0) {
-			if (flush || now - s->ping_ep.last_ns >=
+		if ((pg = s->ping) != NULL && pg->ping_ep.cross_ns != 0) {
+			if (flush || now - pg->ping_ep.last_ns >=
 			    c->ping.window_ns) {
-				if (net_nd_ep_final(d, &s->ping_ep, s->pings,
+				if (net_nd_ep_final(d, &pg->ping_ep, pg->pings,
 				    now))
 					ping_report(d, e, now);
-				ping_reset(s, now);
-			} else if (net_nd_ep_due(d, &s->ping_ep, s->pings, now))
+				ping_reset(sc, s, now);
+			} else if (net_nd_ep_due(d, &pg->ping_ep, pg->pings,
+			    now))
 				ping_report(d, e, now);
 		}
-		if (s->ep.cross_ns == 0 && s->ping_ep.cross_ns == 0)
+		if (s->ep.cross_ns == 0 && ping_ep(s)->cross_ns == 0)
 			net_nd_table_activate(sc->src, e, 0);
 	}
 	if (flush) {

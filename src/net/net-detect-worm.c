@@ -151,8 +151,8 @@ worm_report(struct net_detect *d, struct nd_entry *e, int64_t now)
 	net_nd_emit(d, &det);
 }
 
-static void
-contact(struct net_detect *d, const struct net_addr *src,
+void
+net_nd_worm_contact(struct net_detect *d, const struct net_addr *src,
     const struct net_addr *dst, uint8_t proto, uint16_t port, int64_t ts,
     int delivered)
 {
@@ -170,8 +170,10 @@ contact(struct net_detect *d, const struct net_addr *src,
 	if ((e = net_nd_table_get(d->worm->t, &k, ts, 1, &created)) == NULL)
 		return;
 	w = ND_DATA(e, struct worm_ent);
-	if (created || (w->ep.cross_ns == 0 && ts - w->win_start >=
-	    c->worm.window_ns))
+	if (created)
+		w->win_start = ts;	/* ent_reset() of a zeroed entry */
+	else if (w->ep.cross_ns == 0 && ts - w->win_start >=
+	    c->worm.window_ns)
 		ent_reset(w, ts);
 	h = net_nd_addr_h32(dst);
 	if (net_nd_set_add(&w->all, h, (uint32_t)c->max_tracked)) {
@@ -203,20 +205,6 @@ contact(struct net_detect *d, const struct net_addr *src,
 	}
 	if (net_nd_ep_due(d, &w->ep, w->count, d->now))
 		worm_report(d, e, d->now);
-}
-
-void
-net_nd_worm_failed(struct net_detect *d, const struct net_addr *src,
-    const struct net_addr *dst, uint8_t proto, uint16_t port, int64_t ts)
-{
-	contact(d, src, dst, proto, port, ts, 0);
-}
-
-void
-net_nd_worm_delivered(struct net_detect *d, const struct net_addr *src,
-    const struct net_addr *dst, uint8_t proto, uint16_t port, int64_t ts)
-{
-	contact(d, src, dst, proto, port, ts, 1);
 }
 
 int

@@ -40,47 +40,7 @@ nd_mum(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* net_nd_hash64() of an address's 4 or 16 bytes, unrolled (the generic
- * loop copies its tail with a memcpy() of variable length). */
-uint64_t
-net_nd_addr_hash64(const struct net_addr *a)
-{
-	uint64_t h = 0x5bd1e995ULL + a->family, w0, w1;
-	uint32_t v;
-
-	if (a->family == 6) {
-		memcpy(&w0, a->a, 8);
-		memcpy(&w1, a->a + 8, 8);
-		h ^= 16 * 0x9e3779b97f4a7c15ULL;
-		h = net_mix64(h ^ w0) + 0x9e3779b97f4a7c15ULL;
-		h = net_mix64(h ^ w1) + 0x9e3779b97f4a7c15ULL;
-		return net_mix64(h);
-	}
-	memcpy(&v, a->a, 4);
-	h ^= 4 * 0x9e3779b97f4a7c15ULL;
-	h = net_mix64(h ^ v ^ 0xa5a5a5a5a5a5a5a5ULL);
-	return net_mix64(h);
-}
-
-uint32_t
-net_nd_addr_h32(const struct net_addr *a)
-{
-	uint64_t h = net_nd_addr_hash64(a);
-	uint32_t v = (uint32_t)(h ^ (h >> 32));
-
-	return v != 0 ? v : 1;
-}
-
 /* ---- prefix lists ---- */
-
-static void
-to_respond(const struct net_addr *a, struct respond_addr *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->family = a->family == 6 ? AF_INET6 : AF_INET;
-	r->prefix = a->family == 6 ? 128 : 32;
-	memcpy(r->a, a->a, a->family == 6 ? 16 : 4);
-}
 
 static void
 mask_addr(uint8_t *out, const uint8_t *in, int bytes, int len)
@@ -130,6 +90,7 @@ net_nd_plist_release(struct nd_plist *l)
 		free(l->lens[i].slots);
 	free(l->lens);
 	free(l->v);
+	free(l->v4);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -185,6 +146,9 @@ net_nd_plist_set(struct nd_plist *l, struct respond_addr *v, size_t n)
 			return MAMORI_ENOMEM;
 		}
 		bytes = pl->family == 6 ? 16 : 4;
+		/* The mask of mask_addr(), on the IPv4 word at once. */
+		pl->mask4 = pl->len <= 0 ? 0 : pl->len >= 32 ? 0xffffffffu :
+		    htonl(~(0xffffffffu >> pl->len));
 		for (i = 0; i < n; i++) {
 			if ((v[i].family == AF_INET6 ? 6 : 4) != pl->family ||
 			    v[i].prefix != pl->len)
@@ -205,6 +169,37 @@ net_nd_plist_set(struct nd_plist *l, struct respond_addr *v, size_t n)
 				ND_SETBIT(l->first[v[i].family == AF_INET6],
 				    b);
 	}
+	/* The /16 map: a prefix of 16 bits or fewer covers 2^(16-len)
+	 * whole /16s; a longer one lies in one, which then needs the
+	 * hashes unless a shorter prefix covers it all. */
+	for (i = 0; i < n; i++) {
+		uint32_t lo, span, q;
+
+		if (v[i].family == AF_INET6)
+			continue;
+		if (l->v4 == NULL && (l->v4 = calloc(65536 / 4, 1)) == NULL) {
+			for (j = 0; j < nlens; j++)
+				free(lens[j].slots);
+			free(lens);
+			free(v);
+			memset(l, 0, sizeof(*l));
+			return MAMORI_ENOMEM;
+		}
+		lo = (uint32_t)v[i].a[0] << 8 | v[i].a[1];
+		if (v[i].prefix <= 16) {
+			span = 1u << (16 - v[i].prefix);
+			lo &= ~(span - 1);
+			for (q = lo; q < lo + span; q++) {
+				unsigned sh = (q & 3) * 2;
+
+				l->v4[q >> 2] &= (uint8_t)~(3u << sh);
+				l->v4[q >> 2] |= (uint8_t)(ND_V4_ALL << sh);
+			}
+		} else if (((l->v4[lo >> 2] >> ((lo & 3) * 2)) & 3) ==
+		    ND_V4_NONE)
+			l->v4[lo >> 2] |= (uint8_t)(ND_V4_SOME <<
+			    ((lo & 3) * 2));
+	}
 	l->v = v;
 	l->n = n;
 	l->lens = lens;
@@ -212,47 +207,49 @@ net_nd_plist_set(struct nd_plist *l, struct respond_addr *v, size_t n)
 	return 0;
 }
 
+/*
+ * A hash slot holds a network as parsed (its host bits zero), so a slot
+ * equal to the address masked to its length is a prefix containing the
+ * address: respond_addr_contains() would say the same, at the cost of a
+ * call and a conversion per candidate.
+ */
 int
-net_nd_plist_match(const struct nd_plist *l, const struct net_addr *a)
+net_nd_plist_lookup(const struct nd_plist *l, const struct net_addr *a)
 {
 	const struct nd_plen *pl;
-	struct respond_addr ra;
+	const struct respond_addr *r;
 	uint8_t m[16];
 	uint64_t h;
-	uint32_t v4;
+	uint32_t v4, mv, rv;
 	size_t k, j;
-	int bytes, have_ra = 0;
 
-	if (l->nlens == 0 || (a->family != 4 && a->family != 6) ||
-	    !ND_BIT(l->first[a->family == 6], a->a[0]))
+	if (a->family == 4) {
+		memcpy(&v4, a->a, 4);
+		for (k = 0; k < l->nlens; k++) {
+			pl = &l->lens[k];
+			if (pl->family != 4)
+				continue;
+			mv = v4 & pl->mask4;
+			h = net_hash((const uint8_t *)&mv, 4, pl->len);
+			for (j = h & (pl->nslots - 1); (r = pl->slots[j]) !=
+			    NULL; j = (j + 1) & (pl->nslots - 1)) {
+				memcpy(&rv, r->a, 4);
+				if (rv == mv)
+					return 1;
+			}
+		}
 		return 0;
-	bytes = a->family == 6 ? 16 : 4;
-	memcpy(&v4, a->a, 4);
+	}
 	for (k = 0; k < l->nlens; k++) {
 		pl = &l->lens[k];
-		if (pl->family != a->family)
+		if (pl->family != 6)
 			continue;
-		if (bytes == 4) {
-			/* The mask of mask_addr(), on the word at once. */
-			uint32_t mw = pl->len <= 0 ? 0 : pl->len >= 32 ?
-			    0xffffffffu : htonl(~(0xffffffffu >> pl->len));
-			uint32_t mv = v4 & mw;
-
-			memcpy(m, &mv, 4);
-		} else
-			mask_addr(m, a->a, bytes, pl->len);
-		h = net_hash(m, bytes, pl->len);
-		for (j = h & (pl->nslots - 1); pl->slots[j] != NULL;
-		    j = (j + 1) & (pl->nslots - 1)) {
-			if (memcmp(pl->slots[j]->a, m, (size_t)bytes) != 0)
-				continue;
-			if (!have_ra) {
-				to_respond(a, &ra);
-				have_ra = 1;
-			}
-			if (respond_addr_contains(pl->slots[j], &ra))
+		mask_addr(m, a->a, 16, pl->len);
+		h = net_hash(m, 16, pl->len);
+		for (j = h & (pl->nslots - 1); (r = pl->slots[j]) != NULL;
+		    j = (j + 1) & (pl->nslots - 1))
+			if (memcmp(r->a, m, 16) == 0)
 				return 1;
-		}
 	}
 	return 0;
 }
@@ -282,10 +279,18 @@ net_nd_plist_parse_strv(struct nd_plist *l, const char *const *s, size_t n)
  * deleted entry's place goes on a free list, so the steady state of a
  * full table (one eviction per new key) allocates nothing.  Lookups go
  * through an open-addressing index of (hash, slot) pairs, linear probing
- * with backward-shift deletion, at most half full; the LRU order is a
- * doubly linked list of slot numbers in its own dense array.  So a hit
- * reads the index, the entry's key and two small links, and moving to
- * the front never touches the neighbouring entries.
+ * with backward-shift deletion, at most a quarter full; the LRU order is
+ * a ring of slot numbers (doubly linked) in its own dense array.  So a
+ * hit reads the index, the entry's key and two small links, and moving
+ * to the front never touches the neighbouring entries.
+ *
+ * The workload is a spoofed flood's: every packet a new key in a full
+ * table.  So the most recent entry is tried first, inline, before any
+ * hashing (struct nd_table_mru); a full table's new key takes the least
+ * recent entry's slot in place (in the ring, by moving the head back
+ * one), calling the detector only for what it must report (active
+ * entries) and free; and tables whose keys are one address hash and
+ * compare that address alone (net_nd_table_get_addr()).
  */
 #define ND_CHUNK_SHIFT	8
 #define ND_CHUNK	(1u << ND_CHUNK_SHIFT)
@@ -301,17 +306,21 @@ struct nd_link {
 };
 
 struct nd_table {
+	struct nd_table_mru mru;	/* first: see net-detect-impl.h */
 	struct net_detect *d;
 	const char	*name;
 	size_t		 cap, n, payload, esize;
 	uint64_t	 sk[6];		/* key hash secrets */
+	uint64_t	 sk_tail;	/* the hash's last term for a key of
+					   one address (zero past it) */
 	struct nd_islot	*idx;
 	uint32_t	 idx_mask;	/* index size - 1 (power of two) */
 	unsigned char	**chunks;	/* ceil(cap / ND_CHUNK) pointers */
 	uint32_t	 made;		/* slots ever handed out */
 	struct nd_link	*lru;		/* per slot */
 	uint32_t	 lru_cap;
-	uint32_t	 head, tail;	/* LRU: head most recent */
+	uint32_t	 head;		/* LRU, a ring: head most recent,
+					   lru[head].prev least */
 	uint32_t	 free;		/* free slots, through lru[].next */
 	struct nd_entry	*act_head;
 	uint64_t	 evictions;
@@ -321,25 +330,44 @@ struct nd_table {
 
 _Static_assert(sizeof(struct nd_key) == 44, "nd_key is hashed as 44 bytes");
 
-void
-net_nd_key_init(struct nd_key *k)
-{
-	memset(k, 0, sizeof(*k));
-}
-
 /* A keyed hash of the 44 key bytes: three multiplications.  The keys
  * come from the wire, so the secrets come from the set's random seed. */
 static inline uint32_t
 key_hash(const struct nd_table *t, const struct nd_key *k)
 {
-	uint64_t w[5], h;
+	const unsigned char *b = (const unsigned char *)k;
+	uint64_t w0, w1, w2, w3, w4, h;
 	uint32_t tail;
 
-	memcpy(w, k, sizeof(w));
-	memcpy(&tail, (const unsigned char *)k + sizeof(w), sizeof(tail));
-	h = nd_mum(w[0] ^ t->sk[0], w[1] ^ t->sk[1]) ^
-	    nd_mum(w[2] ^ t->sk[2], w[3] ^ t->sk[3]) ^
-	    nd_mum(w[4] ^ t->sk[4], tail ^ t->sk[5]);
+	/* Word by word (an array of five goes through the stack). */
+	memcpy(&w0, b, 8);
+	memcpy(&w1, b + 8, 8);
+	memcpy(&w2, b + 16, 8);
+	memcpy(&w3, b + 24, 8);
+	memcpy(&w4, b + 32, 8);
+	memcpy(&tail, b + 40, 4);
+	h = nd_mum(w0 ^ t->sk[0], w1 ^ t->sk[1]) ^
+	    nd_mum(w2 ^ t->sk[2], w3 ^ t->sk[3]) ^
+	    nd_mum(w4 ^ t->sk[4], tail ^ t->sk[5]);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* key_hash() of the key made of a alone: its words past the address's
+ * first byte of the third are zero, so the last product is the table's
+ * constant and the address is not copied into a key to be hashed. */
+static inline uint32_t
+addr_hash(const struct nd_table *t, const struct net_addr *a)
+{
+	const unsigned char *b = (const unsigned char *)a;
+	uint64_t w0, w1, w2 = b[16], h;
+
+	_Static_assert(sizeof(struct net_addr) == 17 &&
+	    offsetof(struct nd_key, a) == 0, "a key's address is 17 bytes "
+	    "at its start");
+	memcpy(&w0, b, 8);
+	memcpy(&w1, b + 8, 8);
+	h = nd_mum(w0 ^ t->sk[0], w1 ^ t->sk[1]) ^
+	    nd_mum(w2 ^ t->sk[2], t->sk[3]) ^ t->sk_tail;
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -369,10 +397,11 @@ net_nd_table_new(struct net_detect *d, const char *name, size_t cap,
 	t->esize = (sizeof(struct nd_entry) + payload + al - 1) / al * al;
 	t->evict = evict;
 	t->release = release;
-	t->head = t->tail = t->free = ND_NIL;
+	t->head = t->free = ND_NIL;
 	for (i = 0; i < ND_NELEM(t->sk); i++)
 		t->sk[i] = net_mix64(d->seed + (i + 1) *
 		    0x9e3779b97f4a7c15ULL);
+	t->sk_tail = nd_mum(t->sk[4], t->sk[5]);
 	t->idx_mask = 63;
 	if ((t->idx = calloc(t->idx_mask + 1, sizeof(*t->idx))) == NULL ||
 	    (t->chunks = calloc((t->cap + ND_CHUNK - 1) / ND_CHUNK,
@@ -385,31 +414,61 @@ net_nd_table_new(struct net_detect *d, const char *name, size_t cap,
 	return t;
 }
 
-static void
+/* The least recent slot (ND_NIL: none). */
+static inline uint32_t
+lru_tail(const struct nd_table *t)
+{
+	return t->head != ND_NIL ? t->lru[t->head].prev : ND_NIL;
+}
+
+static inline void
 lru_unlink(struct nd_table *t, uint32_t i)
 {
 	struct nd_link *l = &t->lru[i];
 
-	if (l->prev != ND_NIL)
-		t->lru[l->prev].next = l->next;
-	else
+	if (l->next == i) {		/* the only one */
+		t->head = ND_NIL;
+		return;
+	}
+	t->lru[l->prev].next = l->next;
+	t->lru[l->next].prev = l->prev;
+	if (t->head == i)
 		t->head = l->next;
-	if (l->next != ND_NIL)
-		t->lru[l->next].prev = l->prev;
-	else
-		t->tail = l->prev;
 }
 
-static void
+/* Puts slot i (in no list) first. */
+static inline void
 lru_push(struct nd_table *t, uint32_t i)
 {
-	t->lru[i].prev = ND_NIL;
-	t->lru[i].next = t->head;
-	if (t->head != ND_NIL)
-		t->lru[t->head].prev = i;
+	uint32_t h = t->head, last;
+
+	if (h == ND_NIL) {
+		t->lru[i].prev = t->lru[i].next = i;
+		t->head = i;
+		return;
+	}
+	last = t->lru[h].prev;
+	t->lru[i].next = h;
+	t->lru[i].prev = last;
+	t->lru[last].next = i;
+	t->lru[h].prev = i;
 	t->head = i;
-	if (t->tail == ND_NIL)
-		t->tail = i;
+}
+
+/* Makes slot i (in the list) the most recent.  In a ring, the least
+ * recent becomes the most recent by moving the head back one: what a
+ * full table does to the slot it takes for each new key. */
+static inline void
+lru_front(struct nd_table *t, uint32_t i)
+{
+	if (i == t->head)
+		return;
+	if (i == t->lru[t->head].prev) {
+		t->head = i;
+		return;
+	}
+	lru_unlink(t, i);
+	lru_push(t, i);
 }
 
 void
@@ -436,7 +495,7 @@ net_nd_table_activate(struct nd_table *t, struct nd_entry *e, int on)
 
 /* Takes the index entry at pos out, shifting back the entries of its
  * probe run that would no longer be found. */
-static void
+static inline void
 idx_remove(struct nd_table *t, uint32_t pos)
 {
 	uint32_t mask = t->idx_mask, i = pos, j = pos, k;
@@ -467,7 +526,9 @@ idx_put(struct nd_table *t, uint32_t hash, uint32_t slot)
 	t->idx[i].ref = slot + 1;
 }
 
-/* Doubles the index when it would be more than half full.  Returns 0,
+/* Doubles the index when it would be more than a quarter full (at a
+ * quarter, a miss probes 1.4 slots on average, and a deletion moves
+ * few: a full table deletes and inserts once per new key).  Returns 0,
  * or -1 when out of memory (the index as it was). */
 static int
 idx_grow(struct nd_table *t)
@@ -475,7 +536,7 @@ idx_grow(struct nd_table *t)
 	struct nd_islot *old = t->idx;
 	uint32_t osize = t->idx_mask + 1, i;
 
-	if ((t->n + 1) * 2 <= osize)
+	if ((t->n + 1) * 4 <= osize)
 		return 0;
 	if ((t->idx = calloc((size_t)osize * 2, sizeof(*t->idx))) == NULL) {
 		t->idx = old;
@@ -489,8 +550,9 @@ idx_grow(struct nd_table *t)
 	return 0;
 }
 
-/* A zeroed entry in a free or new slot (not yet in the index or the
- * LRU list); NULL when out of memory. */
+/* An entry in a free or new slot, its slot number set, the rest the
+ * caller's (not yet in the index or the LRU list); NULL when out of
+ * memory. */
 static struct nd_entry *
 slot_new(struct nd_table *t)
 {
@@ -524,13 +586,15 @@ slot_new(struct nd_table *t)
 		t->made++;
 	}
 	e = slot_entry(t, i);
-	memset(e, 0, t->esize);
 	e->slot = i;
 	return e;
 }
 
-void
-net_nd_table_del(struct nd_table *t, struct nd_entry *e)
+/* Takes e out of the index and the open episodes, and releases what
+ * its payload owns; its slot (still in the LRU order) is the
+ * caller's. */
+static inline __attribute__((always_inline)) void
+table_unlink(struct nd_table *t, struct nd_entry *e)
 {
 	uint32_t i;
 
@@ -538,10 +602,19 @@ net_nd_table_del(struct nd_table *t, struct nd_entry *e)
 	    i = (i + 1) & t->idx_mask)
 		;
 	idx_remove(t, i);
-	lru_unlink(t, e->slot);
-	net_nd_table_activate(t, e, 0);
+	if (e->active)
+		net_nd_table_activate(t, e, 0);
+	if (t->mru.last == e)
+		t->mru.last = NULL;
 	if (t->release != NULL)
 		t->release(t->d, e);
+}
+
+void
+net_nd_table_del(struct nd_table *t, struct nd_entry *e)
+{
+	table_unlink(t, e);
+	lru_unlink(t, e->slot);
 	t->lru[e->slot].next = t->free;
 	t->free = e->slot;
 	t->n--;
@@ -575,16 +648,10 @@ lookup(const struct nd_table *t, const struct nd_key *k, uint32_t h)
 	    i = (i + 1) & t->idx_mask)
 		if (t->idx[i].hash == h) {
 			e = slot_entry(t, ref - 1);
-			if (memcmp(&e->key, k, sizeof(*k)) == 0)
+			if (net_nd_key_eq(&e->key, k))
 				return e;
 		}
 	return NULL;
-}
-
-void
-net_nd_table_prefetch(const struct nd_table *t, const struct nd_key *k)
-{
-	__builtin_prefetch(&t->idx[key_hash(t, k) & t->idx_mask]);
 }
 
 struct nd_entry *
@@ -593,57 +660,121 @@ net_nd_table_peek(struct nd_table *t, const struct nd_key *k)
 	return lookup(t, k, key_hash(t, k));
 }
 
-struct nd_entry *
-net_nd_table_get(struct nd_table *t, const struct nd_key *k, int64_t now,
-    int create, int *created)
+/* The rest of net_nd_table_get(): k (hash h) is not in t.  Inline in
+ * each lookup's slow path: a new key's whole cost is one call. */
+static inline __attribute__((always_inline)) struct nd_entry *
+table_make(struct nd_table *t, const struct nd_key *k, const struct net_addr *a,
+    uint32_t h, int64_t now, int *created)
 {
 	struct nd_entry *e;
-	uint32_t h = key_hash(t, k);
+	uint32_t tail = lru_tail(t);
+
+	if (t->n >= t->cap && tail != ND_NIL) {
+		/* The least recently touched leaves; what it had open is
+		 * reported first, so flooding the table cannot hide an
+		 * attack.  Its slot takes the new key at once, and becomes
+		 * the most recent. */
+		e = slot_entry(t, tail);
+		if (e->active && t->evict != NULL)
+			t->evict(t->d, e, now);
+		table_unlink(t, e);
+		t->head = tail;
+		t->evictions++;
+	} else {
+		if (((t->n + 1) * 4 > (size_t)t->idx_mask + 1 &&
+		    idx_grow(t) != 0) || (e = slot_new(t)) == NULL)
+			return NULL;
+		lru_push(t, e->slot);
+		t->n++;
+	}
+	/* The header field by field; only the payload is zeroed (the
+	 * padding up to esize is never read). */
+	e->aprev = e->anext = NULL;
+	e->active = 0;
+	e->hash = h;
+	if (k != NULL)
+		memcpy(&e->key, k, sizeof(*k));
+	else {
+		/* The key of a alone, made in place. */
+		memset(&e->key, 0, sizeof(e->key));
+		e->key.a = *a;
+	}
+	e->touch_ns = now;
+	memset(e->data, 0, t->payload);
+	idx_put(t, h, e->slot);
+	t->mru.last = e;
+	if (created != NULL)
+		*created = 1;
+	if (t->n >= t->cap) {
+		/* A full table evicts its least recent entry at the next
+		 * new key: that entry is cold, so start fetching what the
+		 * eviction reads (the header and the payload's first
+		 * lines, where the detectors keep their episode and what
+		 * they free). */
+		const char *v = (const char *)slot_entry(t, lru_tail(t));
+
+		__builtin_prefetch(v);
+		__builtin_prefetch(v + 64);
+		if (t->esize > 128) {
+			__builtin_prefetch(v + 128);
+			__builtin_prefetch(v + 192);
+		}
+	}
+	return e;
+}
+
+/* The entry of k (hash h), past the most recent one. */
+static inline struct nd_entry *
+table_get(struct nd_table *t, const struct nd_key *k, uint32_t h,
+    int64_t now, int create, int *created)
+{
+	struct nd_entry *e;
 
 	if (created != NULL)
 		*created = 0;
-	if ((e = lookup(t, k, h)) != NULL) {
-		if (e->slot != t->head) {
-			lru_unlink(t, e->slot);
-			lru_push(t, e->slot);
+	if ((e = lookup(t, k, h)) == NULL)
+		return create ? table_make(t, k, NULL, h, now, created) : NULL;
+	t->mru.last = e;
+	lru_front(t, e->slot);
+	if (now > e->touch_ns)
+		e->touch_ns = now;
+	return e;
+}
+
+struct nd_entry *
+net_nd_table_get_addr_slow(struct nd_table *t, const struct net_addr *a,
+    int64_t now, int create, int *created)
+{
+	struct nd_entry *e;
+	uint32_t h = addr_hash(t, a), i, ref;
+
+	if (created != NULL)
+		*created = 0;
+	/* lookup(), comparing the address only: every key of the table
+	 * is one address. */
+	for (i = h & t->idx_mask; (ref = t->idx[i].ref) != 0;
+	    i = (i + 1) & t->idx_mask)
+		if (t->idx[i].hash == h) {
+			e = slot_entry(t, ref - 1);
+			if (net_nd_addr_same(&e->key.a, a)) {
+				t->mru.last = e;
+				lru_front(t, e->slot);
+				if (now > e->touch_ns)
+					e->touch_ns = now;
+				return e;
+			}
 		}
-		if (now > e->touch_ns)
-			e->touch_ns = now;
-		return e;
-	}
 	if (!create)
 		return NULL;
-	if (t->n >= t->cap && t->tail != ND_NIL) {
-		struct nd_entry *old = slot_entry(t, t->tail);
+	return table_make(t, NULL, a, h, now, created);
+}
 
-		/* The least recently touched leaves; what it had open is
-		 * reported first, so flooding the table cannot hide an
-		 * attack. */
-		if (t->evict != NULL)
-			t->evict(t->d, old, now);
-		net_nd_table_del(t, old);
-		t->evictions++;
-	}
-	if (idx_grow(t) != 0 || (e = slot_new(t)) == NULL)
-		return NULL;
-	e->hash = h;
-	e->key = *k;
-	e->touch_ns = now;
-	idx_put(t, h, e->slot);
-	lru_push(t, e->slot);
-	t->n++;
-	if (created != NULL)
-		*created = 1;
-	if (t->n >= t->cap && t->tail != ND_NIL) {
-		/* A full table evicts its least recent entry at the next
-		 * new key: that entry is cold, so start fetching it now. */
-		const char *v = (const char *)slot_entry(t, t->tail);
-		size_t o;
-
-		for (o = 0; o < t->esize; o += 64)
-			__builtin_prefetch(v + o);
-	}
-	return e;
+/* net_nd_table_get() past its most recent entry. */
+struct nd_entry *
+net_nd_table_get_slow(struct nd_table *t, const struct nd_key *k, int64_t now,
+    int create, int *created)
+{
+	return table_get(t, k, key_hash(t, k), now, create, created);
 }
 
 struct nd_entry *
@@ -655,7 +786,9 @@ net_nd_table_active(struct nd_table *t)
 struct nd_entry *
 net_nd_table_oldest(struct nd_table *t)
 {
-	return t->tail != ND_NIL ? slot_entry(t, t->tail) : NULL;
+	uint32_t tail = lru_tail(t);
+
+	return tail != ND_NIL ? slot_entry(t, tail) : NULL;
 }
 
 void
@@ -663,14 +796,20 @@ net_nd_table_expire(struct nd_table *t, int64_t cutoff)
 {
 	struct nd_entry *e;
 	uint32_t i, prev;
+	int last;
 
-	for (i = t->tail; i != ND_NIL; i = prev) {
+	/* From the least recent towards the most, until one was touched
+	 * since cutoff; the most recent ends the walk round the ring. */
+	for (i = lru_tail(t); i != ND_NIL; i = prev) {
 		e = slot_entry(t, i);
 		if (e->touch_ns >= cutoff)
 			break;
+		last = i == t->head;
 		prev = t->lru[i].prev;
 		if (!e->active)
 			net_nd_table_del(t, e);
+		if (last)
+			break;
 	}
 }
 
@@ -724,12 +863,10 @@ set_grow(struct nd_set *s, uint32_t nn)
 }
 
 int
-net_nd_set_add(struct nd_set *s, uint32_t v, uint32_t max)
+net_nd_set_add_slow(struct nd_set *s, uint32_t v, uint32_t max)
 {
 	uint32_t i, mask;
 
-	if (v == 0)
-		v = 0x80000000u;
 	if (s->nslots == 0) {
 		for (i = 0; i < s->n; i++)
 			if (s->in[i] == v)
@@ -759,29 +896,7 @@ net_nd_set_add(struct nd_set *s, uint32_t v, uint32_t max)
 	return 1;
 }
 
-void
-net_nd_set_release(struct nd_set *s)
-{
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
 /* ---- HyperLogLog ---- */
-
-void
-net_nd_hll_add(struct nd_hll *h, uint64_t x)
-{
-	uint64_t w;
-	unsigned idx, rank;
-
-	x = net_mix64(x ^ 0x2545f4914f6cdd1dULL);
-	idx = (unsigned)(x & (ND_HLL_M - 1));
-	w = x >> 7;		/* 57 bits left */
-	/* The position of the lowest set bit, 58 when none. */
-	rank = w != 0 ? (unsigned)__builtin_ctzll(w) + 1 : 58;
-	if (rank > h->r[idx])
-		h->r[idx] = (uint8_t)rank;
-}
 
 /* 2^-r for every register value (0..58 are reachable; the mask keeps
  * the index in bounds): exact powers of two, so the sum is the one
@@ -816,18 +931,6 @@ net_nd_hll_count(const struct nd_hll *h)
 }
 
 /* ---- episodes ---- */
-
-int
-net_nd_ep_due(const struct net_detect *d, const struct nd_ep *e, uint64_t count,
-    int64_t now)
-{
-	if (e->cross_ns == 0)
-		return 0;
-	if (e->report_ns == 0)
-		return now - e->cross_ns >= d->c->report_delay_ns;
-	return count > e->reported &&
-	    now - e->report_ns >= d->c->report_interval_ns;
-}
 
 int
 net_nd_ep_final(const struct net_detect *d, const struct nd_ep *e,
@@ -915,43 +1018,6 @@ net_nd_emit(struct net_detect *d, struct net_detection *det)
 }
 
 /* ---- addresses ---- */
-
-int
-net_nd_addr_unicast(const struct net_addr *a)
-{
-	if (a->family == 4) {
-		if (a->a[0] >= 224)		/* multicast, reserved,
-						   broadcast */
-			return 0;
-		if (a->a[0] == 0)
-			return 0;
-		if (a->a[3] == 255)		/* a directed broadcast, most
-						   likely (the mask is not
-						   known here) */
-			return 0;
-		return 1;
-	}
-	if (a->family == 6) {
-		static const uint8_t zero[16];
-
-		if (a->a[0] == 0xff)
-			return 0;
-		return memcmp(a->a, zero, 16) != 0;
-	}
-	return 0;
-}
-
-int
-net_nd_internal(const struct net_detect *d, const struct net_addr *a)
-{
-	return net_nd_plist_match(&d->c->internal, a);
-}
-
-int
-net_nd_allowed(const struct net_detect *d, const struct net_addr *a)
-{
-	return net_nd_plist_match(&d->c->allowlist, a);
-}
 
 int
 net_nd_addr_cmp(const struct net_addr *x, const struct net_addr *y)
@@ -1838,7 +1904,8 @@ net_detect_packet(struct net_detect *d, const struct net_pkt *p,
 {
 	if (p->ts_ns > d->now)
 		d->now = p->ts_ns;
-	net_nd_misc_packet(d, p, f, dir, is_new);
+	if (net_nd_misc_wants(d, p))
+		net_nd_misc_packet(d, p, f, dir, is_new);
 	if (p->ipver == 0) {
 		if (p->is_arp)		/* ARP sweeps */
 			net_nd_scan_packet(d, p, f, dir, is_new);
@@ -1854,7 +1921,10 @@ net_detect_flow_end(struct net_detect *d, const struct net_flow *f)
 	if (f->last_ns > d->now)
 		d->now = f->last_ns;
 	net_nd_scan_flow_end(d, f);
-	net_nd_brute_flow_end(d, f);
+	/* Brute force counts TCP sessions to its ports only: most flows
+	 * are turned away here, without a call. */
+	if (f->proto == NET_P_TCP && ND_BIT(d->c->brute.ports, f->resp_p))
+		net_nd_brute_flow_end(d, f);
 }
 
 void

@@ -38,6 +38,7 @@
 
 #include "core/error.h"
 #include "core/yamldoc.h"
+#include "net/net-detect-impl.h"
 #include "net/net-detect.h"
 #include "net/net-flow.h"
 #include "net/net.h"
@@ -1655,6 +1656,508 @@ TEST(eviction)
 	h_free(h);
 }
 
+/* ---- limits the faster paths must keep ---- */
+
+/* A block scan crosses at exactly block_pairs distinct (host, port)
+ * pairs (8 hosts x 8 ports): a source's first probe waits in its entry
+ * for its pair and port entries, and must count once. */
+TEST(scan_block_limit)
+{
+	const struct got *g;
+	struct h *h;
+	int i, j, n;
+
+	for (n = 63; n <= 64; n++) {
+		h = h_new(NULL);
+		for (i = 0; i < 8; i++)
+			for (j = 0; j < 8 && i * 8 + j < n; j++)
+				rej(h, h->now + MS, "10.5.9.1",
+				    (uint16_t)(30000 + i * 8 + j),
+				    ip4(10, 5, 8, i + 1), (uint16_t)(7000 + j));
+		h_end(h);
+		g = find(&h->col, "portscan", "10.5.9.1");
+		if (n == 63)
+			CHECK_INT(h->col.n, 0);
+		else if (g != NULL) {
+			CHECK_INT(h->col.n, 1);
+			CHECK_STR(g->shape, "block");
+			CHECK_INT(g->d.targets, 8);
+			CHECK_INT(g->d.ports, 8);
+			CHECK_INT(g->d.count, 64);
+		} else
+			CHECK(!"no block scan");
+		h_free(h);
+	}
+}
+
+/* A SYN flood over three windows, one handshake in ten completed: the
+ * episode's SYNs and completions are counted whichever way each packet
+ * takes through the flood detector (the SYNs of an episode checked
+ * lately take a short one). */
+TEST(syn_flood_windows)
+{
+	const struct got *g;
+	struct h *h;
+	int i;
+
+	h = h_new(NULL);
+	for (i = 0; i < 6000; i++) {
+		const char *c = ip4(1 + i % 200, (i / 200) % 250, i % 7, 9);
+		uint16_t cp = (uint16_t)(1024 + i % 60000);
+
+		/* 4 ms apart, and a pause of 8 s in the middle. */
+		tcp(h, h->now + (i == 3000 ? 8 * SEC : 4 * MS), c, cp,
+		    "10.10.0.9", 80, S, 0, 10, 0);
+		if (i % 10 == 0) {
+			tcp(h, h->now, "10.10.0.9", 80, c, cp, S | A, 0, 50,
+			    11);
+			tcp(h, h->now, c, cp, "10.10.0.9", 80, A, 0, 11, 51);
+		}
+	}
+	h_end(h);
+	/* Two episodes: the pause ends the first; each reported at its
+	 * end. */
+	CHECK_INT(h->col.n, 2);
+	CHECK_INT(count_kind(&h->col, "syn_flood"), 2);
+	if (h->col.n == 2) {
+		g = &h->col.v[0];
+		CHECK_INT(g->d.count, 3500);
+		CHECK(has(g->d.text, "3500 SYNs in 22.0 s (159/s) from about "
+		    "3238 sources; 90% half-open"));
+		g = &h->col.v[1];
+		CHECK_INT(g->d.count, 3124);
+		CHECK(has(g->d.text, "3124 SYNs in 22.0 s (142/s) from about "
+		    "2674 sources; 90% half-open"));
+	}
+	h_free(h);
+}
+
+/* A low syn_flood.syns: the episode opens before the destination has
+ * the window's sketches (made at its 64th packet), and still counts
+ * its sources. */
+TEST(syn_flood_small)
+{
+	const struct got *g;
+	struct h *h;
+	int i;
+
+	h = h_new("detect:\n  syn_flood: {syns: 10}\n");
+	for (i = 0; i < 40; i++)
+		tcp(h, h->now + MS, ip4(1 + i, 2, 3, 4), (uint16_t)(1024 + i),
+		    "10.10.0.9", 80, S, 0, 1, 0);
+	h_end(h);
+	CHECK_INT(count_kind(&h->col, "syn_flood"), 1);
+	if ((g = find(&h->col, "syn_flood", NULL)) != NULL) {
+		CHECK_INT(g->d.count, 40);
+		CHECK(has(g->d.text, "40 SYNs in 0.0 s (1026/s) from about "
+		    "33 sources; 100% half-open"));
+	}
+	h_free(h);
+}
+
+/* ARP requests are counted across ping windows (a window's reset
+ * keeps them), which decides a later sweep's type. */
+TEST(ping_arp_across_windows)
+{
+	uint8_t b[256], rest[4] = { 0, 1, 0, 1 };
+	static const uint8_t zero[6];
+	const struct got *g;
+	struct h *h;
+	int i;
+
+	h = h_new(NULL);
+	for (i = 0; i < 11; i++)
+		h_frame(h, b, build_arp(b, 1, mac_a, "10.9.0.1", zero,
+		    ip4(10, 9, 1, i + 1)), h->now + 10 * MS);
+	h_time(h, h->now + 70 * SEC);
+	for (i = 0; i < 20; i++)
+		h_frame(h, b, build_icmp(b, "10.9.0.1", ip4(10, 9, 2, i + 1),
+		    8, 0, rest, NULL, 0), h->now + 10 * MS);
+	h_end(h);
+	CHECK_INT(h->col.n, 1);
+	if ((g = find(&h->col, "ping_sweep", "10.9.0.1")) != NULL) {
+		CHECK_STR(g->type, "arp");	/* 11 ARP and 20 echo */
+		CHECK_INT(g->d.targets, 20);
+		CHECK_INT(g->d.count, 20);
+	} else
+		CHECK(!"no ping sweep");
+	h_free(h);
+}
+
+/* ---- the detectors' data structures, against plain models ---- */
+
+/* A deterministic pseudo-random sequence (xorshift64*). */
+static uint64_t
+rnd(uint64_t *st)
+{
+	*st ^= *st >> 12;
+	*st ^= *st << 25;
+	*st ^= *st >> 27;
+	return *st * 0x2545f4914f6cdd1dULL;
+}
+
+/*
+ * The bounded LRU table (net-detect.c) against a list kept in order of
+ * use: after every operation the same keys, the same least recent one,
+ * every eviction taking the least recently touched key and reporting
+ * (evict) only active entries, every leaving entry released once, new
+ * entries zeroed, and the most recent entry found without the index
+ * exactly as with it.
+ */
+#define TM_KEYS		96
+#define TM_PAYLOAD	40
+
+struct tmodel {
+	int		 order[TM_KEYS];	/* keys, most recent first */
+	int		 n;
+	int64_t		 touch[TM_KEYS];
+	int		 active[TM_KEYS];
+	int		 evicted, released;	/* keys seen by callbacks */
+	int		 nevict, nrelease;
+};
+
+static struct tmodel tm;
+
+static int
+tm_key_of(const struct nd_entry *e)
+{
+	return (int)e->key.a.a[0] << 8 | e->key.a.a[1];
+}
+
+static void
+tm_evict(struct net_detect *d, struct nd_entry *e, int64_t now)
+{
+	(void)d;
+	(void)now;
+	tm.evicted = tm_key_of(e);
+	tm.nevict++;
+}
+
+static void
+tm_release(struct net_detect *d, struct nd_entry *e)
+{
+	(void)d;
+	tm.released = tm_key_of(e);
+	tm.nrelease++;
+}
+
+/* Key id: an address alone (addr) or with a port and a second
+ * address. */
+static void
+tm_key(struct nd_key *k, struct net_addr *a, int id, int addr)
+{
+	net_nd_key_init(k);
+	memset(a, 0, sizeof(*a));
+	a->family = id % 3 == 0 ? 6 : 4;
+	a->a[0] = (uint8_t)(id >> 8);
+	a->a[1] = (uint8_t)id;
+	a->a[3] = 7;
+	k->a = *a;
+	if (!addr) {
+		k->b.family = 4;
+		k->b.a[2] = (uint8_t)(id * 7);
+		k->port = (uint32_t)(id % 5) << 16 | 80;
+		k->x = (uint16_t)(id % 2);
+	}
+}
+
+static int
+tm_find(int id)
+{
+	int i;
+
+	for (i = 0; i < tm.n; i++)
+		if (tm.order[i] == id)
+			return i;
+	return -1;
+}
+
+static void
+tm_front(int i)
+{
+	int id = tm.order[i];
+
+	memmove(&tm.order[1], &tm.order[0], (size_t)i * sizeof(int));
+	tm.order[0] = id;
+}
+
+static void
+tm_remove(int i)
+{
+	memmove(&tm.order[i], &tm.order[i + 1], (size_t)(tm.n - i - 1) *
+	    sizeof(int));
+	tm.n--;
+}
+
+static void
+table_against_model(int addr, size_t cap, uint64_t seed)
+{
+	struct net_detect fake;
+	struct nd_table *t;
+	struct nd_entry *e;
+	struct nd_key k;
+	struct net_addr a;
+	uint64_t st = seed;
+	int64_t now = 1000;
+	int op, id, i, created, want_evict, want_release, nrel, bad = 0;
+
+	memset(&fake, 0, sizeof(fake));
+	fake.seed = seed;
+	memset(&tm, 0, sizeof(tm));
+	t = net_nd_table_new(&fake, "model", cap, TM_PAYLOAD, tm_evict,
+	    tm_release);
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	for (op = 0; op < 20000 && !bad; op++) {
+		uint64_t r = rnd(&st);
+
+		/* Mostly forward in time, sometimes back (the touch time
+		 * is the latest). */
+		now += (int64_t)(r % 7) - 1;
+		/* Few keys at a time so hits, misses and evictions all
+		 * happen; now and then the previous key again (the most
+		 * recent entry's shortcut). */
+		id = (r >> 8) % 4 == 0 && tm.n > 0 ? tm.order[0] :
+		    (int)((r >> 16) % TM_KEYS);
+		tm_key(&k, &a, id, addr);
+		i = tm_find(id);
+		want_evict = want_release = -1;
+		tm.evicted = tm.released = -1;
+		nrel = tm.nrelease;
+		switch ((r >> 40) % 10) {
+		case 0:			/* a lookup that does not create */
+			e = addr ? net_nd_table_get_addr(t, &a, now, 0,
+			    &created) : net_nd_table_get(t, &k, now, 0,
+			    &created);
+			if ((e != NULL) != (i >= 0) || created)
+				bad = 1;
+			if (i >= 0) {
+				tm_front(i);
+				if (now > tm.touch[id])
+					tm.touch[id] = now;
+			}
+			break;
+		case 1:			/* a look without touching */
+			e = net_nd_table_peek(t, &k);
+			if ((e != NULL) != (i >= 0))
+				bad = 1;
+			break;
+		case 2:			/* an episode opens or closes */
+			if (i < 0)
+				break;
+			e = net_nd_table_peek(t, &k);
+			tm.active[id] = (r >> 50) & 1;
+			net_nd_table_activate(t, e, tm.active[id]);
+			break;
+		case 3:			/* deletion */
+			if (i < 0)
+				break;
+			net_nd_table_del(t, net_nd_table_peek(t, &k));
+			want_release = id;
+			tm_remove(i);
+			tm.active[id] = 0;
+			break;
+		case 4:			/* expiry */
+			if ((r >> 50) % 8 != 0)
+				break;
+			{
+				int64_t cutoff = now -
+				    (int64_t)((r >> 20) % 40);
+				int j, before = tm.n;
+
+				net_nd_table_expire(t, cutoff);
+				for (j = tm.n - 1; j >= 0; j--) {
+					if (tm.touch[tm.order[j]] >= cutoff)
+						break;
+					if (!tm.active[tm.order[j]])
+						tm_remove(j);
+				}
+				/* Released: as many as left. */
+				if (tm.nrelease - nrel != before - tm.n)
+					bad = 5;
+				tm.released = want_release = -1;
+			}
+			break;
+		default:		/* a lookup that creates */
+			e = addr ? net_nd_table_get_addr(t, &a, now, 1,
+			    &created) : net_nd_table_get(t, &k, now, 1,
+			    &created);
+			if (e == NULL || created != (i < 0)) {
+				bad = 1;
+				break;
+			}
+			if (i >= 0) {
+				tm_front(i);
+				if (now > tm.touch[id])
+					tm.touch[id] = now;
+				break;
+			}
+			/* New: zeroed, though its slot may have held
+			 * another's bytes. */
+			for (i = 0; i < TM_PAYLOAD; i++)
+				if (e->data[i] != 0)
+					bad = 1;
+			memset(e->data, 0xa5, TM_PAYLOAD);
+			if ((size_t)tm.n == cap) {
+				int old = tm.order[tm.n - 1];
+
+				if (tm.active[old])
+					want_evict = old;
+				want_release = old;
+				tm.active[old] = 0;
+				tm.n--;
+			}
+			memmove(&tm.order[1], &tm.order[0], (size_t)tm.n *
+			    sizeof(int));
+			tm.order[0] = id;
+			tm.n++;
+			tm.touch[id] = now;
+			tm.active[id] = 0;
+			break;
+		}
+		if (tm.evicted != want_evict || tm.released != want_release)
+			bad = 2;
+		if (net_nd_table_count(t) != (size_t)tm.n)
+			bad = 3;
+		e = net_nd_table_oldest(t);
+		if ((e == NULL) != (tm.n == 0) || (e != NULL &&
+		    tm_key_of(e) != tm.order[tm.n - 1]))
+			bad = 4;
+	}
+	if (bad)
+		fprintf(stderr, "table model (addr %d, cap %zu): operation %d: "
+		    "error %d\n", addr, cap, op, bad);
+	CHECK_INT(bad, 0);
+	/* Every key the model holds is there, with its touch time. */
+	for (i = 0; i < tm.n; i++) {
+		tm_key(&k, &a, tm.order[i], addr);
+		e = net_nd_table_peek(t, &k);
+		CHECK(e != NULL && e->touch_ns == tm.touch[tm.order[i]]);
+	}
+	i = tm.nrelease;
+	net_nd_table_free(t);
+	CHECK_INT(tm.nrelease - i, tm.n);
+}
+
+TEST(table_lru_model)
+{
+	/* Small caps (evictions all the time) and one the keys never
+	 * fill; keys of one address (net_nd_table_get_addr()) and whole
+	 * keys. */
+	table_against_model(0, 8, 1);
+	table_against_model(1, 8, 2);
+	table_against_model(0, 33, 3);
+	table_against_model(1, 33, 4);
+	table_against_model(0, 1, 5);
+	table_against_model(1, 1000, 6);
+}
+
+/* Exact sets against an array: the same answers, counts and fullness,
+ * through the inline values and the growing table (0 is stored as
+ * 0x80000000: they are one value). */
+TEST(set_model)
+{
+	uint32_t seen[300], v, maxes[] = { 2, 4, 5, 17, 64, 300 };
+	struct nd_set s;
+	uint64_t st = 77;
+	size_t mi;
+	int i, j, n, full, got, want, bad = 0;
+
+	for (mi = 0; mi < ND_NELEM(maxes); mi++) {
+		memset(&s, 0, sizeof(s));
+		n = full = 0;
+		for (i = 0; i < 3000 && !bad; i++) {
+			v = (uint32_t)(rnd(&st) % 400);
+			if (v == 399)
+				v = 0x80000000u;
+			for (j = 0; j < n; j++)
+				if (seen[j] == (v == 0 ? 0x80000000u : v))
+					break;
+			want = j == n && (uint32_t)n < maxes[mi];
+			if (j == n && !want)
+				full = 1;
+			if (want)
+				seen[n++] = v == 0 ? 0x80000000u : v;
+			got = net_nd_set_add(&s, v, maxes[mi]);
+			if (got != want || s.n != (uint32_t)n ||
+			    s.full != full)
+				bad = i + 1;
+		}
+		CHECK_INT(bad, 0);
+		net_nd_set_release(&s);
+		CHECK(s.v == NULL && s.n == 0 && s.full == 0);
+	}
+}
+
+/* 1 when a lies in r (the prefix compared bit by bit). */
+static int
+in_prefix(const struct respond_addr *r, const struct net_addr *a)
+{
+	int bits = r->prefix, i;
+
+	if ((r->family == AF_INET6) != (a->family == 6))
+		return 0;
+	for (i = 0; i < bits; i++)
+		if (((r->a[i / 8] ^ a->a[i / 8]) >> (7 - i % 8)) & 1)
+			return 0;
+	return 1;
+}
+
+/* Prefix lists (the /16 map for IPv4, hashes per length) against a
+ * walk over the prefixes, on addresses in, near and far from them. */
+TEST(plist_model)
+{
+	static const char *const lists[][8] = {
+		{ "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+		    "100.64.0.0/10", "169.254.0.0/16", "fc00::/7",
+		    "fe80::/10", NULL },
+		{ "192.0.2.7", "198.51.100.0/24", "198.51.0.0/17",
+		    "203.0.113.128/25", "2001:db8::/32", NULL },
+		{ "0.0.0.0/0", "::/0", NULL },
+		{ "10.1.0.0/16", "10.1.2.0/23", "10.1.2.3/32", "12.0.0.0/7",
+		    NULL },
+		{ "2001:db8:1::/48", NULL },
+	};
+	struct nd_plist l;
+	struct net_addr a;
+	uint64_t st = 5;
+	size_t li, n, j;
+	int i, want, bad = 0;
+
+	for (li = 0; li < ND_NELEM(lists); li++) {
+		for (n = 0; lists[li][n] != NULL; n++)
+			;
+		CHECK_INT(net_nd_plist_parse_strv(&l, lists[li], n), 0);
+		for (i = 0; i < 20000; i++) {
+			uint64_t r = rnd(&st), r2 = rnd(&st);
+
+			memset(&a, 0, sizeof(a));
+			a.family = r & 1 ? 6 : 4;
+			memcpy(a.a, &r2, 8);
+			memcpy(a.a + 8, &r, 8);
+			if ((r >> 8) % 2 == 0) {
+				/* Near a listed prefix: its first bytes,
+				 * the rest random. */
+				const struct respond_addr *p =
+				    &l.v[(r >> 16) % l.n];
+
+				a.family = p->family == AF_INET6 ? 6 : 4;
+				memcpy(a.a, p->a, (r >> 24) % (a.family ==
+				    6 ? 16 : 4));
+			}
+			if (a.family == 4)
+				memset(a.a + 4, 0, 12);
+			for (want = 0, j = 0; j < l.n && !want; j++)
+				want = in_prefix(&l.v[j], &a);
+			if (net_nd_plist_match(&l, &a) != want)
+				bad++;
+		}
+		net_nd_plist_release(&l);
+	}
+	CHECK_INT(bad, 0);
+}
+
 /* ---- configuration ---- */
 
 /* The error of parsing yaml, or "" when it parses. */
@@ -2145,6 +2648,13 @@ main(int argc, char **argv)
 	RUN(unexpected_service);
 	RUN(anomaly_episodes);
 	RUN(eviction);
+	RUN(scan_block_limit);
+	RUN(syn_flood_windows);
+	RUN(syn_flood_small);
+	RUN(ping_arp_across_windows);
+	RUN(table_lru_model);
+	RUN(set_model);
+	RUN(plist_model);
 	RUN(conf_full);
 	RUN(conf_errors);
 	RUN(golden);
