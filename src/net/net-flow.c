@@ -4,11 +4,17 @@
  * history letters and conn_state, idle timeouts and a memory cap.
  *
  * Built for one capture thread seeing up to a few hundred thousand
- * concurrent flows.  Per packet the work is one hash of a 48-byte key,
- * one probe of an open-addressing index (which touches no other flow),
- * and moving the flow to the tail of its list; an ended flow's memory
- * is kept for the next one, so a steady churn of short flows (scans,
- * floods) does not go through malloc.
+ * concurrent flows, most of them short (a SYN flood makes a flow of
+ * nearly every packet).  Per packet the work is one hash of a 48-byte
+ * key, one probe of an open-addressing index (which touches no other
+ * flow), and moving the flow to the tail of its list when it is not
+ * there already; an ended flow's memory is kept for the next one, so a
+ * steady churn of short flows (scans, floods) does not go through
+ * malloc.  Such a table does not fit the caches, and what costs is
+ * waiting for memory, not instructions: a caller that has several
+ * packets in hand works out their keys first (net_flow_key()) and asks
+ * for their index slots and flows ahead (net_flow_prefetch*()), and
+ * expiry asks for the next idle flows while it ends one.
  *
  * Timeouts: a flow sits in one of six lists by its timeout class (TCP
  * established, TCP before the handshake, TCP closed, UDP, ICMP, other),
@@ -16,10 +22,12 @@
  * timeout, so the oldest is at the head and expiry only ever looks at
  * heads: expiring k flows costs O(k), and net_flow_update() expires at
  * most FLOW_EXPIRE_BUDGET per call so that a burst of idle flows cannot
- * stall one packet.  The memory cap ends the least recently active flow
- * of all, which is the oldest of the six heads.  A packet older than the
- * newest one of its list (captures merged out of order) still goes to
- * the tail: its flow then ends late, never early, and a lookup ends any
+ * stall one packet.  The table keeps a time before which no head can be
+ * idle (next_due), so that most packets do not look at the six heads at
+ * all.  The memory cap ends the least recently active flow of all,
+ * which is the oldest of the six heads.  A packet older than the newest
+ * one of its list (captures merged out of order) still goes to the
+ * tail: its flow then ends late, never early, and a lookup ends any
  * flow found idle past its timeout on its own.
  *
  * The end callback runs while the table is being changed: it may read
@@ -34,6 +42,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <jansson.h>
 
@@ -41,6 +50,8 @@
 
 #define FLOW_EXPIRE_BUDGET	64	/* flows ended per update, at most */
 #define FLOW_SLOTS_MIN	1024
+#define FLOW_SLAB	((size_t)2 << 20)	/* bytes of flows at a time */
+#define FLOW_SLABS_SMALL 2		/* slabs not in huge pages */
 
 enum flow_class {
 	FC_TCP_EST,
@@ -50,20 +61,6 @@ enum flow_class {
 	FC_ICMP,
 	FC_OTHER,
 	FC_N
-};
-
-/* The key: the two endpoints in a fixed order (lower address, then
- * lower port, first) so that both directions find the same flow.  ICMP
- * echo flows use (identifier, request type) as their ports; other ICMP
- * messages (type, code). */
-struct flow_key {
-	uint8_t		 lo[16], hi[16];
-	uint16_t	 lo_port, hi_port;
-	uint16_t	 vlan[2];
-	uint8_t		 proto;
-	uint8_t		 family;
-	uint8_t		 echo;
-	uint8_t		 pad[5];
 };
 
 /* Zeek's history bits per side (CheckHistory). */
@@ -77,24 +74,30 @@ struct flow_key {
 #define H_MULTI	0x80
 
 struct flow_side {
-	enum net_tcp_state prev;	/* state before the last change */
-	uint8_t		 hist;		/* H_* letters recorded */
-	int		 seq_init;
 	uint32_t	 last_syn, last_fin, last_rst;
+	uint8_t		 prev;		/* enum net_tcp_state before the last
+					   change */
+	uint8_t		 hist;		/* H_* letters recorded */
+	uint8_t		 seq_init;
 	uint64_t	 seq_base;	/* first payload byte, unwrapped */
 	uint64_t	 seq_hi;	/* past the last payload byte */
 };
 
-/* What a lookup reads comes first, in the first cache line. */
+/*
+ * What a lookup reads is the first cache line; what every packet
+ * changes (the list links, the sides, the counts and states at the start
+ * of struct net_flow) the next few.  The ext slots and uid, which only
+ * the flow's start and end touch, come last.
+ */
 struct flow {
+	_Alignas(64) uint64_t key[6];		/* make_key() */
 	uint64_t	 hash;
-	struct flow_key	 key;
+	uint8_t		 cls;
+	uint8_t		 orig_is_lo;		/* the originator is key.lo */
+	uint8_t		 hlen;			/* strlen(f.history) */
 	struct flow	*prev, *next;		/* its class list */
-	struct net_flow	 f;
-	int		 cls;
-	int		 orig_is_lo;		/* the originator is key.lo */
-	size_t		 hlen;			/* strlen(f.history) */
 	struct flow_side side[2];		/* originator, responder */
+	struct net_flow	 f;
 };
 
 /* The index: linear probing over (hash, flow) pairs, at most half full,
@@ -119,19 +122,34 @@ struct net_flow_table {
 	size_t		 max_slots;
 	struct flow_list lists[FC_N];
 	int64_t		 timeout[FC_N];
+	/* No list head is idle at or before this time (a lower bound of
+	 * their ends, lowered whenever a head changes, made exact whenever
+	 * expiry runs): expiry at an earlier time has nothing to do. */
+	int64_t		 next_due;
 	struct net_flow_stats stats;
 	uint64_t	 uid_count;
 	int		 no_uids;		/* nobody reads them */
 	/* Ended flows kept for the next ones (a singly linked list through
 	 * their first word), so that a table churning through short flows
-	 * (a scan, a flood) does not take each from malloc and give it
-	 * back.  Flows live and spare never outnumber the peak of live
-	 * ones, which max_flows caps: the memory is what the peak took. */
+	 * (a scan, a flood) does not go through malloc.  Flows come from
+	 * slabs (a list through their first word), 2 MiB ones once the
+	 * cap allows, in huge pages (where the kernel gives them) after
+	 * the first few: a flood's tens of thousands of flows otherwise
+	 * take a page fault every ten.  A slab is taken only when no flow is spare, so live
+	 * ones are all there are, and max_flows caps them: the memory is
+	 * what the peak took, rounded up to a slab. */
 	struct flow	*spare;
 	size_t		 nspare;
+	void		*slabs;
+	size_t		 nslabs;
+	unsigned char	*fresh, *fresh_end;	/* the newest slab's unused
+						   part */
+	size_t		 slab_bytes;
 };
 
-_Static_assert(sizeof(struct flow_key) == 48, "flow_key has no padding");
+_Static_assert(sizeof(struct flow) % 64 == 0, "flows fill cache lines");
+_Static_assert(sizeof(((struct flow *)0)->key) ==
+    sizeof(((struct net_flow_key *)0)->w), "net_flow_key holds a key");
 
 void
 net_flow_conf_init(struct net_flow_conf *c)
@@ -147,15 +165,24 @@ net_flow_conf_init(struct net_flow_conf *c)
 }
 
 static uint64_t
-key_hash(const struct flow_key *k)
+key_hash(const uint64_t w[6])
 {
-	uint64_t w[6], h = 0x6a09e667f3bcc908ULL;
+	uint64_t h = 0x6a09e667f3bcc908ULL;
 	int i;
 
-	memcpy(w, k, sizeof(w));
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 6
+#endif
 	for (i = 0; i < 6; i++)
 		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL + (h >> 29);
 	return net_mix64(h);
+}
+
+static inline int
+key_eq(const uint64_t a[6], const uint64_t b[6])
+{
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
+	    (a[3] ^ b[3]) | (a[4] ^ b[4]) | (a[5] ^ b[5])) == 0;
 }
 
 /* Echo-style ICMP pairs: the request type for a request or reply type,
@@ -186,65 +213,85 @@ icmp_request_type(uint8_t proto, uint8_t type, int *is_reply)
 	return 0;
 }
 
+static inline uint64_t
+be64(const uint8_t *b)
+{
+	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 |
+	    (uint64_t)b[2] << 40 | (uint64_t)b[3] << 32 |
+	    (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	    (uint64_t)b[6] << 8 | b[7];
+}
+
 static int
 addr_port_cmp(const struct net_addr *a, uint16_t ap, const struct net_addr *b,
     uint16_t bp)
 {
-	int c = memcmp(a->a, b->a, 16);
+	/* memcmp() of the 16 bytes, as two big-endian words (no call). */
+	uint64_t x = be64(a->a), y = be64(b->a);
 
-	if (c != 0)
-		return c;
+	if (x == y) {
+		x = be64(a->a + 8);
+		y = be64(b->a + 8);
+	}
+	if (x != y)
+		return x < y ? -1 : 1;
 	return (int)ap - (int)bp;
 }
 
-/* Builds p's key; *src_is_lo says on which side p's source is. */
+/*
+ * p's key as six words: the two endpoints in a fixed order (lower
+ * address, then lower port, first) so that both directions find the
+ * same flow, then (ports, VLAN tags) and (protocol, family, echo).  ICMP
+ * echo flows use (identifier, request type) as their ports; other ICMP
+ * messages (type, code).  Built in registers: a struct written a byte at
+ * a time and then read as words would stall the loads on the stores.
+ * *src_is_lo says on which side p's source is.
+ */
 static void
-make_key(const struct net_pkt *p, struct flow_key *k, int *src_is_lo)
+make_key(const struct net_pkt *p, uint64_t w[6], int *src_is_lo)
 {
-	uint16_t sp = 0, dp = 0;
-	int reply, req;
+	uint16_t sp = 0, dp = 0, lo_port, hi_port;
+	uint64_t vlan = 0;
+	int reply, req, echo = 0;
 
-	memset(k, 0, sizeof(*k));
-	k->proto = p->proto;
-	k->family = p->src.family;
 	if (p->nvlan > 0)
-		k->vlan[0] = p->vlan[0];
+		vlan = p->vlan[0];
 	if (p->nvlan > 1)
-		k->vlan[1] = p->vlan[1];
+		vlan |= (uint64_t)p->vlan[1] << 16;
 	if (p->proto == NET_P_TCP || p->proto == NET_P_UDP) {
 		sp = p->sport;
 		dp = p->dport;
 	} else if (p->proto == NET_P_ICMP || p->proto == NET_P_ICMP6) {
 		req = icmp_request_type(p->proto, p->icmp_type, &reply);
-		if (req != 0) {
-			k->echo = 1;
-			k->lo_port = (uint16_t)(p->l4[4] << 8 | p->l4[5]);
-			k->hi_port = (uint16_t)req;
-		} else {
+		if (req != 0)
+			echo = 1;
+		else {
 			sp = p->icmp_type;
 			dp = p->icmp_code;
 		}
 	}
 	if (addr_port_cmp(&p->src, sp, &p->dst, dp) <= 0) {
 		*src_is_lo = 1;
-		memcpy(k->lo, p->src.a, 16);
-		memcpy(k->hi, p->dst.a, 16);
-		if (!k->echo) {
-			k->lo_port = sp;
-			k->hi_port = dp;
-		}
+		memcpy(&w[0], p->src.a, 16);
+		memcpy(&w[2], p->dst.a, 16);
+		lo_port = sp;
+		hi_port = dp;
 	} else {
 		*src_is_lo = 0;
-		memcpy(k->lo, p->dst.a, 16);
-		memcpy(k->hi, p->src.a, 16);
-		if (!k->echo) {
-			k->lo_port = dp;
-			k->hi_port = sp;
-		}
+		memcpy(&w[0], p->dst.a, 16);
+		memcpy(&w[2], p->src.a, 16);
+		lo_port = dp;
+		hi_port = sp;
 	}
+	if (echo) {
+		lo_port = (uint16_t)(p->l4[4] << 8 | p->l4[5]);
+		hi_port = (uint16_t)req;
+	}
+	w[4] = lo_port | (uint64_t)hi_port << 16 | vlan << 32;
+	w[5] = p->proto | (uint64_t)p->src.family << 8 | (uint64_t)echo << 16;
 }
 
-static int
+static inline int
 flow_class(const struct flow *e)
 {
 	const struct net_flow *f = &e->f;
@@ -270,6 +317,44 @@ flow_class(const struct flow *e)
 	}
 }
 
+/* When a head of class c that was last active at last goes idle:
+ * last + timeout, saturated. */
+static inline int64_t
+due_at(const struct net_flow_table *t, int c, int64_t last)
+{
+	int64_t d;
+
+	if (__builtin_add_overflow(last, t->timeout[c], &d))
+		return t->timeout[c] > 0 ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
+/* e became the head of list c: next_due may come sooner. */
+static inline void
+due_head(struct net_flow_table *t, int c, const struct flow *e)
+{
+	int64_t d = due_at(t, c, e->f.last_ns);
+
+	if (d < t->next_due)
+		t->next_due = d;
+}
+
+/* next_due made exact again. */
+static void
+due_update(struct net_flow_table *t)
+{
+	int64_t due = INT64_MAX, d;
+	int c;
+
+	for (c = 0; c < FC_N; c++) {
+		const struct flow *h = t->lists[c].head;
+
+		if (h != NULL && (d = due_at(t, c, h->f.last_ns)) < due)
+			due = d;
+	}
+	t->next_due = due;
+}
+
 static void
 list_unlink(struct net_flow_table *t, struct flow *e)
 {
@@ -277,8 +362,8 @@ list_unlink(struct net_flow_table *t, struct flow *e)
 
 	if (e->prev != NULL)
 		e->prev->next = e->next;
-	else
-		l->head = e->next;
+	else if ((l->head = e->next) != NULL)
+		due_head(t, e->cls, l->head);
 	if (e->next != NULL)
 		e->next->prev = e->prev;
 	else
@@ -295,8 +380,10 @@ list_append(struct net_flow_table *t, struct flow *e)
 	e->prev = l->tail;
 	if (l->tail != NULL)
 		l->tail->next = e;
-	else
+	else {
 		l->head = e;
+		due_head(t, e->cls, e);
+	}
 	l->tail = e;
 }
 
@@ -334,6 +421,31 @@ hash_unlink(struct net_flow_table *t, struct flow *e)
 	t->idx[i].e = NULL;
 }
 
+/*
+ * A cleared index of n slots.  Written here rather than calloc()'d: a
+ * large calloc() is fresh mmap()ed memory that reads map to the shared
+ * zero page, so the first write to each page faults again and flushes
+ * the TLB of the other thread's CPU too.  2 MiB and more may be huge
+ * pages.
+ */
+static struct flow_slot *
+idx_new(size_t n)
+{
+	struct flow_slot *ni;
+	size_t bytes = n * sizeof(*ni);
+
+	if (bytes >= FLOW_SLAB) {
+		if (posix_memalign((void **)&ni, FLOW_SLAB, bytes) != 0)
+			return NULL;
+#ifdef MADV_HUGEPAGE
+		(void)madvise(ni, bytes, MADV_HUGEPAGE);
+#endif
+	} else if ((ni = malloc(bytes)) == NULL)
+		return NULL;
+	memset(ni, 0, bytes);
+	return ni;
+}
+
 /* Doubles the index when one more flow would make it more than half
  * full.  Returns 0, or -1 when there is no room (past the cap, or out
  * of memory, with the index full but for one slot). */
@@ -345,8 +457,7 @@ hash_grow(struct net_flow_table *t)
 
 	if ((t->stats.active + 1) * 2 <= t->nslots)
 		return 0;
-	if (t->nslots >= t->max_slots ||
-	    (ni = calloc(n, sizeof(*ni))) == NULL)
+	if (t->nslots >= t->max_slots || (ni = idx_new(n)) == NULL)
 		return t->stats.active + 1 < t->nslots ? 0 : -1;
 	for (i = 0; i < t->nslots; i++)
 		if (t->idx[i].e != NULL)
@@ -357,32 +468,95 @@ hash_grow(struct net_flow_table *t)
 	return 0;
 }
 
+/* Asks for the n bytes at p (n a constant: the loop unrolls). */
+static inline __attribute__((always_inline)) void
+prefetch_lines(const void *p, size_t n)
+{
+	size_t o;
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+	for (o = 0; o < n; o += 64)
+		__builtin_prefetch((const char *)p + o);
+}
+
+/* The same, to be written. */
+static inline __attribute__((always_inline)) void
+prefetch_lines_w(void *p, size_t n)
+{
+	size_t o;
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+	for (o = 0; o < n; o += 64)
+		__builtin_prefetch((char *)p + o, 1);
+}
+
+static void flow_gone(struct net_flow_table *t, struct flow *e,
+    enum net_flow_end why);
+
 /* Ends e: out of the table, reported, then its ext slots and itself
  * freed. */
 static void
 flow_end(struct net_flow_table *t, struct flow *e, enum net_flow_end why)
 {
-	int i;
-
 	hash_unlink(t, e);
 	list_unlink(t, e);
+	flow_gone(t, e, why);
+}
+
+/* What ending e does once it is out of the index and its list: counted,
+ * reported, its ext slots freed, kept as spare. */
+static void
+flow_gone(struct net_flow_table *t, struct flow *e, enum net_flow_end why)
+{
+	int i;
+
 	t->stats.ended++;
 	t->stats.active--;
 	if (why == NET_FLOW_END_EVICTED)
 		t->stats.evicted++;
 	if (t->cb != NULL)
 		t->cb(t->cb_arg, &e->f, why);
-	for (i = 0; i < NET_FLOW_NEXT; i++) {
-		if (e->f.ext[i] != NULL && e->f.ext_free[i] != NULL)
-			e->f.ext_free[i](e->f.ext[i]);
+	_Static_assert(NET_FLOW_NEXT == 4, "four ext slots");
+	if (((uintptr_t)e->f.ext[0] | (uintptr_t)e->f.ext[1] |
+	    (uintptr_t)e->f.ext[2] | (uintptr_t)e->f.ext[3]) != 0) {
+		for (i = 0; i < NET_FLOW_NEXT; i++)
+			if (e->f.ext[i] != NULL && e->f.ext_free[i] != NULL)
+				e->f.ext_free[i](e->f.ext[i]);
 	}
-	if (t->nspare < t->conf.max_flows) {
-		memcpy(e, &t->spare, sizeof(t->spare));
-		t->spare = e;
-		t->nspare++;
-	} else
-		free(e);
+	memcpy((void *)e, &t->spare, sizeof(void *));
+	t->spare = e;
+	t->nspare++;
 }
+
+/*
+ * Idle flows are cold.  While e, the oldest of its list, ends, ask for
+ * what the next ends will read: the index slot and ext data of the one
+ * after e (whose own lines were asked for at an earlier end), and the
+ * lines of the one after that.
+ */
+static void
+end_prefetch(const struct net_flow_table *t, const struct flow *e)
+{
+	const struct flow *n = e->next, *nn;
+	int i;
+
+	if (n == NULL)
+		return;
+	__builtin_prefetch(&t->idx[n->hash & (t->nslots - 1)]);
+	for (i = 0; i < NET_FLOW_NEXT; i++)
+		if (n->f.ext[i] != NULL)
+			__builtin_prefetch(n->f.ext[i]);
+	if ((nn = n->next) != NULL)
+		prefetch_lines(nn, sizeof(*nn));
+}
+
+/* Flows whose lines a run of ends asks for ahead (each end takes less
+ * time than memory does to answer). */
+#define END_AHEAD	8
 
 static int
 idle_past(const struct net_flow_table *t, const struct flow *e, int64_t now)
@@ -396,27 +570,63 @@ expire(struct net_flow_table *t, int64_t now, long budget)
 {
 	int c;
 
+	if (now <= t->next_due)
+		return;
 	for (c = 0; c < FC_N; c++) {
 		struct flow_list *l = &t->lists[c];
+		struct flow *ahead = NULL, *e;	/* the last flow asked for */
+		struct flow *seen[8];		/* the walk's last ones */
+		unsigned k = 0;			/* flows the walk reached */
+		int dist = 0, n = 0;		/* ahead is dist after head */
 
 		while (l->head != NULL && idle_past(t, l->head, now)) {
-			struct flow *n = l->head->next;
-
 			if (budget == 0)
-				return;
+				goto out;
 			if (budget > 0)
 				budget--;
-			/* Idle flows are cold: fetch the next one while this
-			 * one ends (its end reads the whole struct). */
-			if (n != NULL) {
-				size_t o;
+			/* A run of idle flows (a tick after a quiet spell, the
+			 * end of a flood: thousands at once): keep END_AHEAD
+			 * flows asked for.  A single end (a steady trickle)
+			 * does without the walk. */
+			if (n++ > 0) {
+				if (ahead == NULL) {
+					ahead = l->head;
+					dist = 0;
+				}
+				while (dist < END_AHEAD &&
+				    ahead->next != NULL) {
+					ahead = ahead->next;
+					dist++;
+					prefetch_lines(ahead, sizeof(*ahead));
+					/* The index slot of the one reached
+					 * four steps ago (its hash is in by
+					 * now). */
+					seen[k++ & 7] = ahead;
+					if (k > 4) {
+						const struct flow *o =
+						    seen[(k - 5) & 7];
 
-				for (o = 0; o < sizeof(*n); o += 64)
-					__builtin_prefetch((char *)n + o);
+						__builtin_prefetch(&t->idx[
+						    o->hash & (t->nslots - 1)]);
+					}
+				}
 			}
-			flow_end(t, l->head, NET_FLOW_END_TIMEOUT);
+			end_prefetch(t, l->head);
+			/* The head leaves its list (next_due is made anew
+			 * below). */
+			e = l->head;
+			hash_unlink(t, e);
+			if ((l->head = e->next) != NULL)
+				l->head->prev = NULL;
+			else
+				l->tail = NULL;
+			flow_gone(t, e, NET_FLOW_END_TIMEOUT);
+			if (ahead != NULL && --dist < 0)
+				ahead = NULL;
 		}
 	}
+out:
+	due_update(t);
 }
 
 void
@@ -463,7 +673,7 @@ net_flow_table_new(const struct net_flow_conf *c, net_flow_end_cb *cb,
 	    t->max_slots < ((size_t)1 << 31))
 		t->max_slots *= 2;
 	t->nslots = FLOW_SLOTS_MIN;
-	if ((t->idx = calloc(t->nslots, sizeof(*t->idx))) == NULL) {
+	if ((t->idx = idx_new(t->nslots)) == NULL) {
 		free(t);
 		return NULL;
 	}
@@ -473,6 +683,13 @@ net_flow_table_new(const struct net_flow_conf *c, net_flow_end_cb *cb,
 	t->timeout[FC_UDP] = t->conf.udp_timeout_ns;
 	t->timeout[FC_ICMP] = t->conf.icmp_timeout_ns;
 	t->timeout[FC_OTHER] = t->conf.other_timeout_ns;
+	t->next_due = INT64_MAX;
+	/* Slabs of 2 MiB (a huge page) once the cap needs that much; a
+	 * small table takes what its cap needs. */
+	t->slab_bytes = FLOW_SLAB;
+	if (t->conf.max_flows < (FLOW_SLAB - 64) / sizeof(struct flow))
+		t->slab_bytes = (64 + t->conf.max_flows * sizeof(struct flow) +
+		    4095) & ~(size_t)4095;
 	return t;
 }
 
@@ -480,14 +697,15 @@ void
 net_flow_table_free(struct net_flow_table *t)
 {
 	struct flow *e;
+	void *slab;
 
 	if (t == NULL)
 		return;
 	while ((e = oldest(t)) != NULL)
 		flow_end(t, e, NET_FLOW_END_FLUSH);
-	while ((e = t->spare) != NULL) {
-		memcpy(&t->spare, e, sizeof(t->spare));
-		free(e);
+	while ((slab = t->slabs) != NULL) {
+		memcpy(&t->slabs, slab, sizeof(t->slabs));
+		free(slab);
 	}
 	free(t->idx);
 	free(t);
@@ -550,7 +768,7 @@ make_uid(struct net_flow_table *t, char *uid)
 static void
 hist_add(struct flow *e, char c)
 {
-	if (e->hlen + 1 < sizeof(e->f.history)) {
+	if ((size_t)e->hlen + 1 < sizeof(e->f.history)) {
 		e->f.history[e->hlen++] = c;
 		e->f.history[e->hlen] = '\0';
 	}
@@ -616,7 +834,7 @@ set_state(struct flow *e, int dir, enum net_tcp_state st)
 	    &e->f.resp_state;
 
 	if (*cur != st) {
-		e->side[dir].prev = *cur;
+		e->side[dir].prev = (uint8_t)*cur;
 		*cur = st;
 	}
 }
@@ -761,30 +979,100 @@ count(struct flow *e, const struct net_pkt *p, int dir)
 	}
 }
 
-/* A new flow for p, the cap made room for first.  *dir is p's
+/* A 16-byte store (two on machines without SSE). */
+typedef uint64_t zero_vec __attribute__((vector_size(16), aligned(16),
+    may_alias));
+
+/* Clears e with plain stores: memset() of a struct this size compiles
+ * to `rep stos`, whose start-up costs more than the stores (GCC would
+ * turn the loop back into memset() without the attribute). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
+static void
+flow_clear(struct flow *e)
+{
+	size_t i;
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 32
+#endif
+	for (i = 0; i < sizeof(*e); i += sizeof(zero_vec))
+		*(zero_vec *)(void *)((char *)e + i) = (zero_vec){ 0, 0 };
+}
+
+/* Takes a slab of flows.  Returns 0 or -1 (out of memory). */
+static int
+slab_new(struct net_flow_table *t)
+{
+	void *slab;
+
+	if (posix_memalign(&slab, t->slab_bytes == FLOW_SLAB ? FLOW_SLAB : 64,
+	    t->slab_bytes) != 0)
+		return -1;
+#ifdef MADV_HUGEPAGE
+	/* Not the first slabs: a huge page's fault clears 2 MiB at once
+	 * (milliseconds in a virtual machine), and a live capture's first
+	 * flows must not stall the reading of its socket (packets were
+	 * lost).  A table that grows past them is a big one. */
+	if (t->slab_bytes == FLOW_SLAB && t->nslabs >= FLOW_SLABS_SMALL)
+		(void)madvise(slab, FLOW_SLAB, MADV_HUGEPAGE);
+#endif
+	t->nslabs++;
+	memcpy(slab, &t->slabs, sizeof(t->slabs));
+	t->slabs = slab;
+	t->fresh = (unsigned char *)slab + 64;
+	t->fresh_end = t->fresh + (t->slab_bytes - 64) / sizeof(struct flow) *
+	    sizeof(struct flow);
+	return 0;
+}
+
+/* Memory for a flow (not cleared): a spare one, else a fresh one.  The
+ * spare after it is asked for now, for the next new flow: after a
+ * thousand flows ended at once they are cold. */
+static struct flow *
+flow_alloc(struct net_flow_table *t)
+{
+	struct flow *e;
+
+	if ((e = t->spare) != NULL) {
+		memcpy(&t->spare, (const void *)e, sizeof(void *));
+		t->nspare--;
+		if (t->spare != NULL)
+			prefetch_lines_w(t->spare, sizeof(struct flow));
+		return e;
+	}
+	if (t->fresh == t->fresh_end && slab_new(t) != 0)
+		return NULL;
+	e = (struct flow *)(void *)t->fresh;
+	t->fresh += sizeof(struct flow);
+	return e;
+}
+
+/* A new flow for p (key k), the cap made room for first; not yet in a
+ * list (the caller appends it once it is counted).  *dir is p's
  * direction in it. */
 static struct flow *
 flow_new(struct net_flow_table *t, const struct net_pkt *p,
-    const struct flow_key *k, uint64_t h, int src_is_lo, int *dir)
+    const struct net_flow_key *k, int *dir)
 {
 	struct flow *e, *old;
 	struct net_flow *f;
 	int flip = 0, reply = 0, req = 0;
 
 	while (t->stats.active >= t->conf.max_flows &&
-	    (old = oldest(t)) != NULL)
+	    (old = oldest(t)) != NULL) {
+		end_prefetch(t, old);
 		flow_end(t, old, NET_FLOW_END_EVICTED);
+	}
 	if (hash_grow(t) != 0)
 		return NULL;
-	if ((e = t->spare) != NULL) {
-		memcpy(&t->spare, e, sizeof(t->spare));
-		t->nspare--;
-		memset(e, 0, sizeof(*e));
-	} else if ((e = calloc(1, sizeof(*e))) == NULL)
+	if ((e = flow_alloc(t)) == NULL)
 		return NULL;
+	flow_clear(e);
 	f = &e->f;
-	e->key = *k;
-	e->hash = h;
+	memcpy(e->key, k->w, sizeof(e->key));
+	e->hash = k->hash;
 	f->proto = p->proto;
 	f->vlan = p->nvlan > 0 ? p->vlan[p->nvlan - 1] : 0;
 	f->first_ns = f->last_ns = p->ts_ns;
@@ -805,13 +1093,13 @@ flow_new(struct net_flow_table *t, const struct net_pkt *p,
 		f->resp_h = p->dst;
 		f->orig_p = p->sport;
 		f->resp_p = p->dport;
-		e->orig_is_lo = src_is_lo;
+		e->orig_is_lo = k->src_is_lo;
 	} else {
 		f->orig_h = p->dst;
 		f->resp_h = p->src;
 		f->orig_p = p->dport;
 		f->resp_p = p->sport;
-		e->orig_is_lo = !src_is_lo;
+		e->orig_is_lo = !k->src_is_lo;
 		if (p->proto == NET_P_TCP)
 			hist_add(e, '^');
 	}
@@ -823,9 +1111,7 @@ flow_new(struct net_flow_table *t, const struct net_pkt *p,
 		t->uid_count++;		/* the sequence goes on */
 	else
 		make_uid(t, f->uid);
-	e->cls = flow_class(e);
 	idx_put(t->idx, t->nslots, e);
-	list_append(t, e);
 	t->stats.created++;
 	t->stats.active++;
 	if (t->stats.active > t->stats.peak)
@@ -834,40 +1120,77 @@ flow_new(struct net_flow_table *t, const struct net_pkt *p,
 	return e;
 }
 
-struct net_flow *
-net_flow_update(struct net_flow_table *t, const struct net_pkt *p, int *dir,
-    int *is_new)
+void
+net_flow_key(const struct net_pkt *p, struct net_flow_key *k)
 {
-	struct flow_key k;
+	int src_is_lo;
+
+	k->ok = 0;
+	if (p->ipver == 0 || p->frag_off != 0)
+		return;
+	if ((p->proto == NET_P_TCP || p->proto == NET_P_UDP ||
+	    p->proto == NET_P_ICMP || p->proto == NET_P_ICMP6) &&
+	    p->l4 == NULL)
+		return;			/* no ports to key it by */
+	make_key(p, k->w, &src_is_lo);
+	k->hash = key_hash(k->w);
+	k->src_is_lo = (uint8_t)src_is_lo;
+	k->ok = 1;
+}
+
+void
+net_flow_prefetch(const struct net_flow_table *t, const struct net_flow_key *k)
+{
+	if (k->ok)
+		__builtin_prefetch(&t->idx[k->hash & (t->nslots - 1)]);
+}
+
+/* The lines a packet of an existing flow touches: the key, the links and
+ * sides, and struct net_flow up to its history. */
+#define FLOW_HOT_BYTES	(offsetof(struct flow, f) + \
+    offsetof(struct net_flow, uid))
+
+void
+net_flow_prefetch_hit(const struct net_flow_table *t,
+    const struct net_flow_key *k)
+{
+	size_t i, mask = t->nslots - 1;
+	const struct flow *e;
+
+	if (!k->ok)
+		return;
+	for (i = k->hash & mask; (e = t->idx[i].e) != NULL; i = (i + 1) & mask)
+		if (t->idx[i].hash == k->hash) {
+			prefetch_lines(e, FLOW_HOT_BYTES);
+			return;
+		}
+}
+
+struct net_flow *
+net_flow_update_key(struct net_flow_table *t, const struct net_pkt *p,
+    const struct net_flow_key *k, int *dir, int *is_new)
+{
 	struct flow *e;
-	uint64_t h;
-	int src_is_lo, d, cls;
+	int d, cls;
 
 	*dir = 0;
 	if (is_new != NULL)
 		*is_new = 0;
-	if (p->ipver == 0 || p->frag_off != 0)
+	if (!k->ok)
 		return NULL;
-	if ((p->proto == NET_P_TCP || p->proto == NET_P_UDP ||
-	    p->proto == NET_P_ICMP || p->proto == NET_P_ICMP6) &&
-	    p->l4 == NULL)
-		return NULL;		/* no ports to key it by */
 
 	expire(t, p->ts_ns, FLOW_EXPIRE_BUDGET);
 
-	make_key(p, &k, &src_is_lo);
-	h = key_hash(&k);
 	{
 		size_t i, mask = t->nslots - 1;
 
-		for (i = h & mask; (e = t->idx[i].e) != NULL;
+		for (i = k->hash & mask; (e = t->idx[i].e) != NULL;
 		    i = (i + 1) & mask)
-			if (t->idx[i].hash == h &&
-			    memcmp(&e->key, &k, sizeof(k)) == 0)
+			if (t->idx[i].hash == k->hash && key_eq(e->key, k->w))
 				break;
 	}
 	if (e != NULL) {
-		d = src_is_lo == e->orig_is_lo ? 0 : 1;
+		d = k->src_is_lo == e->orig_is_lo ? 0 : 1;
 		if (idle_past(t, e, p->ts_ns))
 			flow_end(t, e, NET_FLOW_END_TIMEOUT);
 		else if (p->proto == NET_P_TCP && e->f.ended &&
@@ -877,21 +1200,40 @@ net_flow_update(struct net_flow_table *t, const struct net_pkt *p, int *dir,
 			 * for a new connection, and the old one is over
 			 * (its closed timeout cut short). */
 			flow_end(t, e, NET_FLOW_END_TIMEOUT);
-		else
-			goto found;
+		else {
+			count(e, p, d);
+			/* To the tail of its class's list, which it often is
+			 * already (a burst of one flow's packets): moving it
+			 * touches its two neighbours, cold on a big table. */
+			cls = flow_class(e);
+			if (cls != e->cls || e->next != NULL) {
+				list_unlink(t, e);
+				e->cls = (uint8_t)cls;
+				list_append(t, e);
+			}
+			*dir = d;
+			return &e->f;
+		}
 	}
-	if ((e = flow_new(t, p, &k, h, src_is_lo, &d)) == NULL)
+	if ((e = flow_new(t, p, k, &d)) == NULL)
 		return NULL;
 	if (is_new != NULL)
 		*is_new = 1;
-found:
 	count(e, p, d);
-	cls = flow_class(e);
-	list_unlink(t, e);
-	e->cls = cls;
+	e->cls = (uint8_t)flow_class(e);
 	list_append(t, e);
 	*dir = d;
 	return &e->f;
+}
+
+struct net_flow *
+net_flow_update(struct net_flow_table *t, const struct net_pkt *p, int *dir,
+    int *is_new)
+{
+	struct net_flow_key k;
+
+	net_flow_key(p, &k);
+	return net_flow_update_key(t, p, &k, dir, is_new);
 }
 
 /* Zeek's RSTOS0 test: the history matches ^?S[^HAFGIQ]*R. */

@@ -29,26 +29,53 @@ enum net_tcp_state {
 	NET_TCP_PARTIAL,	/* started mid-connection (no SYN seen) */
 };
 
+/* What the signatures' TCP reassembly knows of one direction before the
+ * flow carries any payload (net-stream.c keeps it; zero in a new flow).
+ * Kept in the flow itself so that the many flows that never carry data
+ * (a SYN flood's, a scan's) cost no reassembly allocation at all: the
+ * stream is made at the first payload and starts from this. */
+struct net_flow_tcpseq {
+	uint64_t	 off;		/* stream offset of next_seq */
+	uint32_t	 next_seq;	/* the next byte expected */
+	uint32_t	 fin_seq;	/* sequence number of the FIN */
+	uint8_t		 init;		/* next_seq is known */
+	uint8_t		 fin;		/* a FIN was seen */
+	uint8_t		 synstart;	/* began with a SYN */
+};
+
 struct net_flow {
+	/*
+	 * What the detectors (net-detect*.c) read comes first and together:
+	 * the sensor's reader thread hands them this much of the flow with
+	 * every packet (up to NET_FLOW_DETECT_END), not the whole struct.
+	 * A field a detector starts to read must move up here.
+	 */
+	int64_t		 first_ns, last_ns;
 	/* The originator is the side that sent the first packet seen
 	 * (for TCP, the SYN's sender when the SYN is seen). */
 	struct net_addr	 orig_h, resp_h;
 	uint16_t	 orig_p, resp_p;	/* ICMP: type and code */
 	uint8_t		 proto;
-	uint16_t	 vlan;
-	char		 uid[20];	/* "C" + 17 base62 chars, like Zeek */
-	int64_t		 first_ns, last_ns;
+	uint8_t		 orig_flags, resp_flags;	/* TCP flags seen, OR'd */
+	int		 established;	/* TCP handshake completed */
 	uint64_t	 orig_pkts, resp_pkts;
 	uint64_t	 orig_bytes, resp_bytes;	/* payload bytes (Zeek) */
+
+	/* The rest: conn.log and the reader's own. */
 	uint64_t	 orig_ip_bytes, resp_ip_bytes;
 	enum net_tcp_state orig_state, resp_state;
-	uint8_t		 orig_flags, resp_flags;	/* TCP flags seen, OR'd */
-	char		 history[24];	/* Zeek history letters, bounded */
-	int		 established;	/* TCP handshake completed */
 	int		 ended;		/* both FIN, or RST */
+	uint16_t	 vlan;
+	char		 uid[20];	/* "C" + 17 base62 chars, like Zeek */
+	char		 history[24];	/* Zeek history letters, bounded */
+	uint8_t		 sig_started;	/* sig_seq is being kept */
+	struct net_flow_tcpseq sig_seq[2];	/* originator, responder */
 	void		*ext[NET_FLOW_NEXT];
 	void		(*ext_free[NET_FLOW_NEXT])(void *);
 };
+
+/* The end of the part of struct net_flow the detectors read. */
+#define NET_FLOW_DETECT_END	offsetof(struct net_flow, orig_ip_bytes)
 
 struct net_flow_conf {
 	size_t		 max_flows;	/* memory cap; default 262144 */
@@ -112,6 +139,33 @@ void net_flow_table_set_uids(struct net_flow_table *t, int on);
  */
 struct net_flow *net_flow_update(struct net_flow_table *t,
     const struct net_pkt *p, int *dir, int *is_new);
+
+/*
+ * The same in two steps, for a caller that holds several decoded packets
+ * at once: net_flow_key() works out a packet's key and hash (reading
+ * nothing of the table), net_flow_prefetch() asks the CPU for the index
+ * slot it leads to and net_flow_prefetch_hit() for the flow found there,
+ * and net_flow_update_key() then does what net_flow_update() does.  A
+ * table the size of a busy link's does not fit the caches: each lookup
+ * otherwise waits for memory twice.  Prefetches are hints, always safe,
+ * whatever happened to the table since the key was made; k must be p's
+ * and p unchanged.
+ */
+struct net_flow_key {
+	uint64_t	 w[6];		/* the key (net-flow.c's layout) */
+	uint64_t	 hash;
+	uint8_t		 src_is_lo;	/* p's source is the key's low side */
+	uint8_t		 ok;		/* 0: p has no flow */
+};
+
+void net_flow_key(const struct net_pkt *p, struct net_flow_key *k);
+void net_flow_prefetch(const struct net_flow_table *t,
+    const struct net_flow_key *k);
+void net_flow_prefetch_hit(const struct net_flow_table *t,
+    const struct net_flow_key *k);
+struct net_flow *net_flow_update_key(struct net_flow_table *t,
+    const struct net_pkt *p, const struct net_flow_key *k, int *dir,
+    int *is_new);
 
 /* Ends the flows idle past their timeout at now_ns. */
 void net_flow_expire(struct net_flow_table *t, int64_t now_ns);

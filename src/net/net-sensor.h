@@ -81,14 +81,30 @@ size_t net_sensor_format(const struct net_detection *d, char *buf,
 size_t net_sensor_line(const struct net_detection *d, const char *msg,
     size_t len, const char *host, char *buf, size_t buflen);
 
-/* Reads a pcap or pcapng file through s (libpcap).  On a machine with
- * two cores or more, a second thread reads, decodes and tracks flows
- * while the calling thread runs the detectors: every callback still
- * runs on the calling thread, with the same results in the same order
- * as on one thread ($MAMORI_NET_THREADS=1 keeps it on one).  Returns 0,
- * or MAMORI_EIO/MAMORI_EINVAL with "FILE: reason" in err. */
+/* Reads a pcap or pcapng file through s (classic pcap files read
+ * directly, a block at a time; pcapng and anything unusual through
+ * libpcap, whose words a damaged file's error is in either way;
+ * $MAMORI_NET_LIBPCAP=1 reads everything through libpcap).  On a
+ * machine with two cores or more, a second thread reads, decodes and
+ * tracks flows while the calling thread runs the detectors: every
+ * callback still runs on the calling thread, with the same results in
+ * the same order as on one thread ($MAMORI_NET_THREADS=1 keeps it on
+ * one).  Returns 0, or MAMORI_EIO/MAMORI_EINVAL with "FILE: reason" in
+ * err. */
 int net_sensor_read_file(struct net_sensor *s, const char *path, char *err,
     size_t errlen);
+
+/*
+ * Reads a pcap or pcapng file as net_sensor_read_file() does, but hands
+ * each packet (its captured bytes, borrowed for the call; its lengths
+ * and time) to cb instead of a sensor: for testing and fuzzing the
+ * reading alone.  Returns 0, or MAMORI_EIO/MAMORI_EINVAL with "FILE:
+ * reason" in err, after the packets before the damage.
+ */
+typedef void net_capture_packet_cb(void *arg, const uint8_t *data,
+    uint32_t caplen, uint32_t wirelen, int64_t ts_ns);
+int net_capture_read_file(const char *path, net_capture_packet_cb *cb,
+    void *arg, char *err, size_t errlen);
 
 /* Whether the file at path starts like a pcap or pcapng capture. */
 int net_sensor_is_capture(const char *path);

@@ -142,6 +142,16 @@ struct sig_db {
 					   set order */
 	uint32_t	 nalways;
 	uint32_t	 nrules;	/* rules of this mode */
+	/* When every rule here names its destination ports: the ports a
+	 * packet must go to (or, for a <> rule, come from) for any rule
+	 * to pass its header test, as 65536 bits; NULL when some rule
+	 * takes any.  A buffer no rule can match is then neither scanned
+	 * nor verified (a UDP reflection flood against rules for port 69
+	 * and 1434, web traffic against a rule for port 135). */
+	uint64_t	*dports;
+	uint64_t	*bports;	/* the same for <> rules' source side;
+					   NULL: none */
+	uint32_t	 maxlit;	/* the longest literal's bytes */
 };
 
 /* A block of the set's arena. */
@@ -204,6 +214,24 @@ void net_stream_mem_unref(struct net_stream_mem *m);
 
 enum { NET_STREAM_APP_UNKNOWN, NET_STREAM_APP_HTTP, NET_STREAM_APP_OTHER };
 
+/*
+ * What the matcher keeps of one direction's earlier window updates
+ * (net-sig-match.c's; zero in a new stream), so that an update scans its
+ * new bytes (and the few before them a literal may start in) rather
+ * than the whole window again: the rules whose literal earlier scans
+ * found, each with the stream offset up to which that occurrence may
+ * still lie in the window.  Those are verified again as long as it may.
+ * When more rules are found than there is room for, whole windows are
+ * scanned until the window starts at full_until.
+ */
+#define NET_STREAM_CARRY	8
+struct net_stream_carry {
+	uint64_t	 until[NET_STREAM_CARRY];
+	uint32_t	 rule[NET_STREAM_CARRY];
+	uint32_t	 n;
+	uint64_t	 full_until;
+};
+
 /* Direction dir's window win[0..wlen) was updated: bytes from newoff on
  * are new; base is the stream offset of win[0] (bytes since the
  * direction began, holes included).  dir may be the other direction
@@ -221,6 +249,17 @@ struct net_stream *net_stream_new(struct net_stream_mem *m, uint32_t window,
 void net_stream_free(void *s);
 
 /*
+ * Until a flow's first payload it has no stream: its SYNs, FINs and
+ * acknowledgements go to q (the flow's sig_seq, zero at first) through
+ * net_stream_pre(), with what net_stream_packet() would do to a stream
+ * without windows (gaps counted in m); net_stream_start() then gives a
+ * new stream that state.  A SYN flood's flows thus cost no allocation.
+ */
+void net_stream_pre(struct net_flow_tcpseq q[2], struct net_stream_mem *m,
+    int dir, const struct net_pkt *p);
+void net_stream_start(struct net_stream *s, const struct net_flow_tcpseq q[2]);
+
+/*
  * Feeds TCP packet p of direction dir (0 originator) to s: its ACK moves
  * the other direction past holes, its payload is placed, and cb runs for
  * each window update.  Returns 0, or 1 when dir is not reassembled (no
@@ -228,6 +267,9 @@ void net_stream_free(void *s);
  */
 int net_stream_packet(struct net_stream *s, int dir, const struct net_pkt *p,
     net_stream_data_cb *cb, void *arg);
+
+/* Direction dir's struct net_stream_carry (dir & 1), borrowed. */
+struct net_stream_carry *net_stream_carry(struct net_stream *s, int dir);
 
 /* Whether the flow's client began with an HTTP request (or its server
  * with an HTTP response): NET_STREAM_APP_*. */

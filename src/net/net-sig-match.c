@@ -68,6 +68,55 @@ db_has(const struct sig_rule *r, int which)
 	}
 }
 
+static void
+ports_set(uint64_t *bits, const struct sig_ports *ps)
+{
+	uint32_t i, v;
+
+	for (i = 0; i < ps->n; i++)
+		for (v = ps->r[i][0]; v <= ps->r[i][1]; v++)
+			bits[v >> 6] |= (uint64_t)1 << (v & 63);
+}
+
+/* db's port filter (struct sig_db), when every rule of it names its
+ * destination ports.  Returns 0 or MAMORI_ENOMEM. */
+static int
+port_filter(const struct net_sigset *s, int which, struct sig_db *db)
+{
+	uint32_t i;
+	int bidir = 0;
+
+	for (i = 0; i < s->n; i++) {
+		const struct sig_rule *r = &s->rules[i];
+
+		if (!db_has(r, which))
+			continue;
+		if (r->dp == NULL)
+			return 0;
+		bidir |= r->bidir;
+	}
+	if ((db->dports = calloc(65536 / 64, sizeof(uint64_t))) == NULL ||
+	    (bidir && (db->bports = calloc(65536 / 64,
+	    sizeof(uint64_t))) == NULL))
+		return MAMORI_ENOMEM;
+	for (i = 0; i < s->n; i++) {
+		const struct sig_rule *r = &s->rules[i];
+
+		if (!db_has(r, which))
+			continue;
+		ports_set(db->dports, r->dp);
+		if (r->bidir)
+			ports_set(db->bports, r->dp);
+	}
+	return 0;
+}
+
+static inline int
+port_bit(const uint64_t *bits, uint16_t port)
+{
+	return (bits[port >> 6] >> (port & 63)) & 1;
+}
+
 static int
 db_build(const struct net_sigset *s, int which, struct sig_db *db,
     int use_hs, char *err, size_t errlen)
@@ -105,6 +154,8 @@ db_build(const struct net_sigset *s, int which, struct sig_db *db,
 		if (use_hs && r->fast >= 0) {
 			const struct sig_elem *e = &r->elem[r->fast];
 
+			if (e->len > db->maxlit)
+				db->maxlit = e->len;
 			lit[nlit] = (const char *)e->pat;
 			len[nlit] = e->len;
 			flags[nlit] = HS_FLAG_SINGLEMATCH |
@@ -115,6 +166,8 @@ db_build(const struct net_sigset *s, int which, struct sig_db *db,
 			db->always[na++] = r->idx;
 	}
 	db->nalways = na;
+	if ((rc = port_filter(s, which, db)) != 0)
+		goto out;
 	if (nlit > 0 && hs_compile_lit_multi(lit, flags, ids, len, nlit,
 	    HS_MODE_BLOCK, NULL, &db->db, &cerr) != HS_SUCCESS) {
 		mamori_seterr(err, errlen, "signatures: Vectorscan: %s",
@@ -164,6 +217,8 @@ sig_db_free(struct net_sigset *s)
 		if (dbs[i]->db != NULL)
 			hs_free_database(dbs[i]->db);
 		free(dbs[i]->always);
+		free(dbs[i]->dports);
+		free(dbs[i]->bports);
 		memset(dbs[i], 0, sizeof(*dbs[i]));
 	}
 }
@@ -764,20 +819,95 @@ cand_sort(struct net_sig_ctx *c)
 	}
 }
 
-/* Verifies db's candidates for b and its always-rules, in set order. */
+/* A stream direction's window now starts at base: what earlier scans
+ * found before it is gone. */
 static void
-run(struct net_sig_ctx *c, const struct sig_db *db, const struct sbuf *b)
+carry_expire(struct net_stream_carry *k, uint64_t base)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < k->n; i++)
+		if (k->until[i] > base) {
+			k->until[n] = k->until[i];
+			k->rule[n++] = k->rule[i];
+		}
+	k->n = n;
+}
+
+/*
+ * After a scan of a window ending at stream offset end: what it found
+ * (c->cand) may lie anywhere up to end, and is remembered so; what
+ * earlier scans found and may still be in the window joins the
+ * candidates.  Candidates are verified in full, so more of them than
+ * needed costs time, never a result.
+ */
+static void
+carry_merge(struct net_sig_ctx *c, struct net_stream_carry *k, uint64_t end)
+{
+	uint32_t nfound = c->ncand, i, j;
+
+	for (i = 0; i < nfound; i++) {
+		for (j = 0; j < k->n && k->rule[j] != c->cand[i]; j++)
+			;
+		if (j < k->n)
+			k->until[j] = end;
+		else if (k->n < NET_STREAM_CARRY) {
+			k->rule[k->n] = c->cand[i];
+			k->until[k->n++] = end;
+		} else
+			k->full_until = end;	/* no room: scan it all */
+	}
+	for (j = 0; j < k->n; j++) {
+		for (i = 0; i < nfound && c->cand[i] != k->rule[j]; i++)
+			;
+		if (i == nfound && c->ncand < c->s->n)
+			c->cand[c->ncand++] = k->rule[j];
+	}
+}
+
+/* Verifies db's candidates for b and its always-rules, in set order.
+ * carry: b is a stream window update (NULL: a packet). */
+static void
+run(struct net_sig_ctx *c, const struct sig_db *db, const struct sbuf *b,
+    struct net_stream_carry *carry)
 {
 	const struct sig_rule *rules = c->s->rules;
 	uint32_t i = 0, j = 0;
 
-	if (db->nrules == 0)
+	/* Nothing to scan, nothing to verify without a literal: most
+	 * packets of a flood carry no payload. */
+	if (db->nrules == 0 || (db->nalways == 0 && (db->db == NULL ||
+	    b->len == 0)))
 		return;
+	if (db->dports != NULL) {
+		/* The ports as hdr_ok() takes them for this buffer. */
+		const struct net_pkt *p = c->p;
+		int sw = b->dir != c->dir;
+		uint16_t sp = sw ? p->dport : p->sport;
+		uint16_t dp = sw ? p->sport : p->dport;
+
+		if (!port_bit(db->dports, dp) && (db->bports == NULL ||
+		    !port_bit(db->bports, sp)))
+			return;		/* no rule's header can pass */
+	}
 	c->ncand = 0;
 	if (db->db != NULL && b->len > 0) {
+		uint32_t from = 0;
+
+		/* A window update: literals that end in the new bytes are
+		 * in b->p[from..]; the others were found by the scans that
+		 * brought them, and carry says which. */
+		if (carry != NULL) {
+			carry_expire(carry, b->base);
+			if (b->base >= carry->full_until && db->maxlit > 0)
+				from = b->newoff > db->maxlit - 1 ?
+				    b->newoff - (db->maxlit - 1) : 0;
+		}
 		c->st.scans++;
-		(void)hs_scan(db->db, (const char *)b->p, b->len, 0,
-		    c->scratch, on_hs, c);
+		(void)hs_scan(db->db, (const char *)b->p + from, b->len - from,
+		    0, c->scratch, on_hs, c);
+		if (carry != NULL)
+			carry_merge(c, carry, b->base + b->len);
 		if (c->ncand > 1)
 			cand_sort(c);
 	}
@@ -807,7 +937,7 @@ on_stream(void *arg, int dir, const uint8_t *win, uint32_t wlen,
 	b.base = base;
 	b.need_new = 1;
 	b.dir = dir;
-	run(c, &c->s->stream, &b);
+	run(c, &c->s->stream, &b, net_stream_carry(c->stream, dir));
 }
 
 static void
@@ -956,6 +1086,7 @@ net_sig_packet(struct net_sig_ctx *c, const struct net_pkt *p,
     struct net_flow *f, int dir, net_detect_cb *cb, void *arg)
 {
 	const struct net_sigset *s;
+	const struct sig_db *db;
 	struct sbuf b;
 	int tcp;
 
@@ -974,11 +1105,25 @@ net_sig_packet(struct net_sig_ctx *c, const struct net_pkt *p,
 	if (tcp && f != NULL && (s->has_stream || s->has_http)) {
 		struct net_stream *st = f->ext[NET_FLOW_EXT_STREAM];
 
-		if (st == NULL && ((p->tcp_flags & NET_TH_SYN) || p->plen > 0) &&
-		    (st = net_stream_new(c->mem, c->conf.stream_window,
-		    c->conf.stream_ooo)) != NULL) {
-			f->ext[NET_FLOW_EXT_STREAM] = st;
-			f->ext_free[NET_FLOW_EXT_STREAM] = net_stream_free;
+		/* The stream is made at the first payload, from what the
+		 * flow's SYNs and acknowledgements taught before (kept in
+		 * the flow: most TCP flows of a flood or a scan carry no
+		 * data, and then cost no allocation).  Tracking starts at
+		 * the first SYN or payload. */
+		if (st == NULL) {
+			if (p->plen > 0 && (st = net_stream_new(c->mem,
+			    c->conf.stream_window, c->conf.stream_ooo)) !=
+			    NULL) {
+				if (f->sig_started)
+					net_stream_start(st, f->sig_seq);
+				f->ext[NET_FLOW_EXT_STREAM] = st;
+				f->ext_free[NET_FLOW_EXT_STREAM] =
+				    net_stream_free;
+			} else if (p->plen == 0 && (f->sig_started ||
+			    (p->tcp_flags & NET_TH_SYN))) {
+				f->sig_started = 1;
+				net_stream_pre(f->sig_seq, c->mem, c->dir, p);
+			}
 		}
 		c->stream = st;
 	}
@@ -993,12 +1138,17 @@ net_sig_packet(struct net_sig_ctx *c, const struct net_pkt *p,
 			untracked = net_stream_packet(c->stream, c->dir, p,
 			    on_stream, c) != 0;
 		if (untracked && b.len > 0)
-			run(c, &s->stream, &b);
+			run(c, &s->stream, &b, NULL);
 	} else if (tcp && c->stream != NULL)
 		(void)net_stream_packet(c->stream, c->dir, p, on_stream_none,
 		    c);
-	run(c, &s->pkt[tcp ? SIG_PC_TCP : p->proto == NET_P_UDP && p->l4 ?
+	db = &s->pkt[tcp ? SIG_PC_TCP : p->proto == NET_P_UDP && p->l4 ?
 	    SIG_PC_UDP : (p->proto == NET_P_ICMP || p->proto == NET_P_ICMP6) &&
-	    p->l4 ? SIG_PC_ICMP : SIG_PC_OTHER], &b);
-	emit(c, cb, arg);
+	    p->l4 ? SIG_PC_ICMP : SIG_PC_OTHER];
+	/* run()'s own first test, here: most packets of a flood have no
+	 * payload, and the call is most of what they would cost. */
+	if (db->nalways > 0 || (db->db != NULL && b.len > 0))
+		run(c, db, &b, NULL);
+	if (c->npend > 0)
+		emit(c, cb, arg);
 }

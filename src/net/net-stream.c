@@ -19,11 +19,12 @@
  * the other side acknowledges (the receiver got the segment, the capture
  * did not), or a segment that lands beyond the hold area.
  *
- * Memory: a small struct per flow that has TCP payload or a SYN, the
- * window of a direction when its first payload comes, the hold area
- * when its first out-of-order segment comes; all charged to a shared
- * account with a cap, released with the flow.  Nothing is allocated
- * per packet.
+ * Memory: a small struct per flow once it carries TCP payload (before
+ * that, what a SYN, FIN or acknowledgement teaches is kept in the flow
+ * itself: net_stream_pre()), the window of a direction when its first
+ * payload comes, the hold area when its first out-of-order segment
+ * comes; all charged to a shared account with a cap, released with the
+ * flow.  Nothing is allocated per packet.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,21 +32,18 @@
 #include "net/net-sig-int.h"
 
 struct sdir {
-	uint8_t		 init;		/* next_seq is known */
+	/* init, fin, synstart, next_seq, fin_seq and off: the part a flow
+	 * keeps itself until its first payload (net_stream_pre()). */
+	struct net_flow_tcpseq q;
 	uint8_t		 dead;		/* no memory: not reassembled */
-	uint8_t		 fin;		/* a FIN was seen; fin_seq set */
-	uint8_t		 synstart;	/* began with a SYN: offset 0 is the
-					   first byte the sender sent */
-	uint32_t	 next_seq;	/* the next byte expected */
-	uint32_t	 fin_seq;	/* sequence number of the FIN */
-	uint64_t	 off;		/* stream offset of next_seq */
 	uint8_t		*win;		/* window bytes, window long */
-	uint32_t	 wlen;		/* bytes in win (its end is off) */
+	uint32_t	 wlen;		/* bytes in win (its end is q.off) */
 	uint32_t	 pending;	/* newest bytes of win not yet given to
 					   the callback */
-	uint8_t		*hold;		/* ooo bytes at next_seq.. */
+	uint8_t		*hold;		/* ooo bytes at q.next_seq.. */
 	uint8_t		*have;		/* ooo flags: hold[i] is present */
 	uint32_t	 nheld;
+	struct net_stream_carry carry;	/* the matcher's */
 };
 
 struct net_stream {
@@ -148,6 +146,12 @@ net_stream_free(void *arg)
 	net_stream_mem_unref(m);
 }
 
+struct net_stream_carry *
+net_stream_carry(struct net_stream *s, int dir)
+{
+	return &s->d[dir & 1].carry;
+}
+
 int
 net_stream_app(const struct net_stream *s)
 {
@@ -172,8 +176,8 @@ detect_app(struct net_stream *s, int dir, const struct sdir *d)
 
 	/* A stream picked up midway starts anywhere: it decides nothing
 	 * (http rules then go by $HTTP_PORTS). */
-	if (s->app != NET_STREAM_APP_UNKNOWN || !d->synstart ||
-	    d->off - d->wlen != 0 || n == 0)
+	if (s->app != NET_STREAM_APP_UNKNOWN || !d->q.synstart ||
+	    d->q.off - d->wlen != 0 || n == 0)
 		return;
 	if (dir == 1) {
 		static const char http[] = "HTTP/";
@@ -214,7 +218,7 @@ flush(struct net_stream *s, int dir)
 		return;
 	detect_app(s, dir, d);
 	s->cb(s->arg, dir, d->win, d->wlen, d->wlen - d->pending,
-	    d->off - d->wlen);
+	    d->q.off - d->wlen);
 	d->pending = 0;
 }
 
@@ -254,7 +258,7 @@ append(struct net_stream *s, int dir, const uint8_t *src, uint32_t n,
 		}
 		d->wlen += c;
 		d->pending += c;
-		d->off += c;
+		d->q.off += c;
 		done += c;
 	}
 }
@@ -285,7 +289,7 @@ hold_shift(struct net_stream *s, struct sdir *d, uint32_t k)
 static void
 advance(struct net_stream *s, struct sdir *d, uint32_t k)
 {
-	d->next_seq += k;
+	d->q.next_seq += k;
 	hold_shift(s, d, k);
 }
 
@@ -314,7 +318,7 @@ skip_hole(struct net_stream *s, int dir, uint32_t k)
 
 	flush(s, dir);
 	d->wlen = 0;
-	d->off += k;
+	d->q.off += k;
 	advance(s, d, k);
 	s->mem->gaps++;
 }
@@ -337,10 +341,10 @@ skip_to(struct net_stream *s, int dir, uint32_t rel)
 			skip_hole(s, dir, h);
 			moved = h;
 			{
-				uint32_t before = d->next_seq;
+				uint32_t before = d->q.next_seq;
 
 				pull(s, dir);
-				moved += d->next_seq - before;
+				moved += d->q.next_seq - before;
 			}
 		} else {
 			skip_hole(s, dir, rel);
@@ -351,29 +355,93 @@ skip_to(struct net_stream *s, int dir, uint32_t rel)
 	}
 }
 
+/* How far an acknowledgement of ack moves direction q past a hole it
+ * acknowledges (the receiver got what the capture lost): 0 when it does
+ * not (nothing known yet, nothing missing, or implausibly far). */
+static uint32_t
+ack_gap(const struct net_flow_tcpseq *q, uint32_t ack)
+{
+	int32_t rel;
+
+	if (!q->init)
+		return 0;
+	if (q->fin && (int32_t)(ack - (q->fin_seq + 1)) >= 0)
+		ack = q->fin_seq;	/* the FIN's own sequence number */
+	rel = (int32_t)(ack - q->next_seq);
+	if (rel <= 0 || rel > (1 << 30))
+		return 0;
+	return (uint32_t)rel;
+}
+
+/* Nothing of direction q in memory: it just moves on, rel bytes. */
+static void
+ack_skip(struct net_flow_tcpseq *q, uint32_t rel, struct net_stream_mem *m)
+{
+	q->next_seq += rel;
+	q->off += rel;
+	m->gaps++;
+}
+
 /* The other side acknowledged up to ack: holes before it never fill. */
 static void
 acked(struct net_stream *s, int dir, uint32_t ack)
 {
 	struct sdir *d = &s->d[dir];
-	int32_t rel;
+	uint32_t rel;
 
-	if (!d->init || d->dead)
-		return;
-	if (d->fin && (int32_t)(ack - (d->fin_seq + 1)) >= 0)
-		ack = d->fin_seq;	/* the FIN's own sequence number */
-	rel = (int32_t)(ack - d->next_seq);
-	if (rel <= 0 || rel > (1 << 30))
+	if (d->dead || (rel = ack_gap(&d->q, ack)) == 0)
 		return;
 	if (d->win == NULL) {
-		/* Nothing of this direction in memory: just move on. */
-		d->next_seq = ack;
-		d->off += (uint32_t)rel;
-		s->mem->gaps++;
+		ack_skip(&d->q, rel, s->mem);
 		return;
 	}
-	skip_to(s, dir, (uint32_t)rel);
+	skip_to(s, dir, rel);
 	flush(s, dir);	/* what the hole held back is matched now */
+}
+
+/* The SYN and FIN of packet p on its direction q; fresh: nothing of the
+ * direction was placed yet.  Returns where p's data start. */
+static uint32_t
+syn_fin(struct net_flow_tcpseq *q, int fresh, const struct net_pkt *p)
+{
+	uint32_t seq = p->tcp_seq;
+
+	if (p->tcp_flags & NET_TH_SYN) {
+		/* A SYN (or its retransmission) before any data fixes the
+		 * start; the data of a SYN starts one after it. */
+		if (!q->init || fresh) {
+			q->init = 1;
+			q->synstart = 1;
+			q->next_seq = seq + 1;
+		}
+		seq++;
+	}
+	if ((p->tcp_flags & NET_TH_FIN) && !(p->tcp_flags & NET_TH_RST)) {
+		q->fin = 1;
+		q->fin_seq = seq + (p->plen_wire > p->plen ? p->plen_wire :
+		    p->plen);
+	}
+	return seq;
+}
+
+void
+net_stream_pre(struct net_flow_tcpseq q[2], struct net_stream_mem *m,
+    int dir, const struct net_pkt *p)
+{
+	uint32_t rel;
+
+	dir &= 1;
+	if ((p->tcp_flags & NET_TH_ACK) && !(p->tcp_flags & NET_TH_RST) &&
+	    (rel = ack_gap(&q[!dir], p->tcp_ack)) != 0)
+		ack_skip(&q[!dir], rel, m);
+	(void)syn_fin(&q[dir], q[dir].off == 0, p);
+}
+
+void
+net_stream_start(struct net_stream *s, const struct net_flow_tcpseq q[2])
+{
+	s->d[0].q = q[0];
+	s->d[1].q = q[1];
 }
 
 static int
@@ -408,7 +476,7 @@ place(struct net_stream *s, int dir, uint32_t seq, const uint8_t *data,
     uint32_t n)
 {
 	struct sdir *d = &s->d[dir];
-	int32_t rel = (int32_t)(seq - d->next_seq);
+	int32_t rel = (int32_t)(seq - d->q.next_seq);
 
 	if (rel < 0) {
 		/* Starts before what we expect: the old part was seen. */
@@ -435,7 +503,7 @@ place(struct net_stream *s, int dir, uint32_t seq, const uint8_t *data,
 		}
 		/* Beyond the hold area: the hole will not be waited for. */
 		skip_to(s, dir, r);
-		rel = (int32_t)(seq - d->next_seq);
+		rel = (int32_t)(seq - d->q.next_seq);
 		if (rel < 0) {
 			uint32_t old = (uint32_t)-(int64_t)rel;
 
@@ -455,35 +523,20 @@ net_stream_packet(struct net_stream *s, int dir, const struct net_pkt *p,
     net_stream_data_cb *cb, void *arg)
 {
 	struct sdir *d = &s->d[dir & 1];
-	uint32_t seq = p->tcp_seq;
-	int syn = (p->tcp_flags & NET_TH_SYN) != 0;
+	uint32_t seq;
 
 	dir &= 1;
 	s->cb = cb;
 	s->arg = arg;
 	if ((p->tcp_flags & NET_TH_ACK) && !(p->tcp_flags & NET_TH_RST))
 		acked(s, !dir, p->tcp_ack);
-	if (syn) {
-		/* A SYN (or its retransmission) before any data fixes the
-		 * start; the data of a SYN starts one after it. */
-		if (!d->init || (d->off == 0 && d->wlen == 0 &&
-		    d->nheld == 0)) {
-			d->init = 1;
-			d->synstart = 1;
-			d->next_seq = seq + 1;
-		}
-		seq++;
-	}
-	if ((p->tcp_flags & NET_TH_FIN) && !(p->tcp_flags & NET_TH_RST)) {
-		d->fin = 1;
-		d->fin_seq = seq + (p->plen_wire > p->plen ? p->plen_wire :
-		    p->plen);
-	}
+	seq = syn_fin(&d->q, d->q.off == 0 && d->wlen == 0 && d->nheld == 0,
+	    p);
 	if (p->plen == 0 || p->payload == NULL)
 		return 0;
-	if (!d->init) {
-		d->init = 1;
-		d->next_seq = seq;
+	if (!d->q.init) {
+		d->q.init = 1;
+		d->q.next_seq = seq;
 	}
 	if (d->dead || ensure_win(s, d) != 0)
 		return 1;

@@ -116,9 +116,47 @@ uint32_t net_addr_hash(const struct net_addr *a, uint32_t seed);
  * packet does not have are zero.
  */
 struct net_pkt {
+	/*
+	 * What the detectors (net-detect*.c) read comes first: the sensor's
+	 * reader thread hands them this much of each packet (up to
+	 * NET_PKT_DETECT_END), the ARP and ICMP-error part after it (up to
+	 * NET_PKT_EXT_END) only for a packet that has one (is_arp or
+	 * has_inner; zero otherwise), and at most NET_PKT_DETECT_L4 bytes at
+	 * l4.  A field a detector starts to read must move up here.
+	 */
 	int64_t		 ts_ns;
-	uint32_t	 caplen;	/* bytes captured */
+	const uint8_t	*l4;		/* transport header (first fragment
+					   or unfragmented only) */
+	uint32_t	 l4len;		/* captured bytes from l4 */
 	uint32_t	 wirelen;	/* bytes on the wire */
+	uint32_t	 ip_len;	/* total length by the header */
+	uint32_t	 plen;		/* payload after the transport header
+					   (captured bytes only) */
+	uint32_t	 frag_off;	/* bytes */
+	uint32_t	 anomalies;	/* NET_ANOM_* */
+	int		 ipver;		/* 0, 4 or 6 */
+	int		 is_frag;	/* a fragment (of any position) */
+	int		 is_arp;	/* ARP (Ethernet/IPv4 only) */
+	int		 has_inner;	/* inner_* set (below) */
+	struct net_addr	 src, dst;
+	uint16_t	 sport, dport;	/* TCP/UDP ports */
+	uint8_t		 proto;		/* after IPv6 extension headers */
+	uint8_t		 tcp_flags;
+	uint8_t		 icmp_type, icmp_code;	/* ICMP or ICMPv6 */
+
+	/* ARP. */
+	uint16_t	 arp_op;	/* 1 request, 2 reply */
+	uint8_t		 arp_sha[6], arp_tha[6];
+	struct net_addr	 arp_spa, arp_tpa;
+	/* ICMP errors quote the packet they answer: its addresses,
+	 * protocol and ports (an ICMP port unreachable tells of a UDP
+	 * probe). */
+	struct net_addr	 inner_src, inner_dst;
+	uint8_t		 inner_proto;
+	uint16_t	 inner_sport, inner_dport;
+
+	/* The rest, which only the reader's side reads. */
+	uint32_t	 caplen;	/* bytes captured */
 	int		 linktype;
 	const uint8_t	*data;		/* caplen bytes from the link header */
 
@@ -129,52 +167,31 @@ struct net_pkt {
 	int		 nvlan;
 	uint16_t	 ethertype;	/* after VLAN tags */
 
-	/* ARP (Ethernet/IPv4 only). */
-	int		 is_arp;
-	uint16_t	 arp_op;	/* 1 request, 2 reply */
-	uint8_t		 arp_sha[6], arp_tha[6];
-	struct net_addr	 arp_spa, arp_tpa;
-
 	/* IP. */
-	int		 ipver;		/* 0, 4 or 6 */
-	struct net_addr	 src, dst;
-	uint8_t		 proto;		/* after IPv6 extension headers */
 	uint8_t		 ttl;		/* or hop limit */
 	uint8_t		 tos;
 	uint16_t	 ip_id;
-	uint32_t	 ip_len;	/* total length by the header */
 	int		 ip_opts;	/* IPv4 options present */
-	int		 is_frag;	/* a fragment (of any position) */
-	uint32_t	 frag_off;	/* bytes */
 	int		 frag_more;	/* MF set */
 	uint32_t	 frag_id;	/* IPv4 id or IPv6 identification */
 	const uint8_t	*l3;		/* IP header */
 	uint32_t	 l3len;		/* captured bytes from l3 */
 
-	/* Transport (first fragment or unfragmented only). */
-	const uint8_t	*l4;
-	uint32_t	 l4len;		/* captured bytes from l4 */
-	uint16_t	 sport, dport;	/* TCP/UDP ports */
-	uint8_t		 tcp_flags;
+	/* Transport. */
 	uint32_t	 tcp_seq, tcp_ack;
 	uint16_t	 tcp_win;
 	uint8_t		 tcp_hlen;	/* bytes */
-	uint8_t		 icmp_type, icmp_code;	/* ICMP or ICMPv6 */
-	/* ICMP errors quote the packet they answer: its addresses,
-	 * protocol and ports (an ICMP port unreachable tells of a UDP
-	 * probe). */
-	int		 has_inner;
-	struct net_addr	 inner_src, inner_dst;
-	uint8_t		 inner_proto;
-	uint16_t	 inner_sport, inner_dport;
 
 	/* Payload after the transport header (captured bytes only). */
 	const uint8_t	*payload;
-	uint32_t	 plen;
 	uint32_t	 plen_wire;	/* by the headers' lengths */
-
-	uint32_t	 anomalies;	/* NET_ANOM_* */
 };
+
+/* The parts of struct net_pkt described above. */
+#define NET_PKT_DETECT_END	offsetof(struct net_pkt, arp_op)
+#define NET_PKT_EXT_END		offsetof(struct net_pkt, caplen)
+#define NET_PKT_DETECT_L4	40	/* bytes at l4 the detectors read, at
+					   most (an ICMPv6 redirect's) */
 
 /*
  * Decodes the caplen captured bytes at data (wirelen on the wire) of

@@ -1199,6 +1199,177 @@ TEST(synscan)
 	ended_release(&e);
 }
 
+/* The order of ends over many flows at once: a tick after a quiet spell
+ * ends thousands (the flows of a flood), fetching ahead as it goes; the
+ * order must still be that of last activity, and the flows come from
+ * several slabs and are reused. */
+struct order {
+	int		 n;
+	uint16_t	 port[12000];
+};
+
+static void
+on_end_order(void *arg, const struct net_flow *f, enum net_flow_end why)
+{
+	struct order *o = arg;
+
+	(void)why;
+	if (o->n < 12000)
+		o->port[o->n] = f->orig_p;
+	o->n++;
+}
+
+TEST(bulk_expiry_order)
+{
+	struct net_flow_conf c;
+	struct net_flow_table *t;
+	struct net_flow_stats st;
+	struct order *o = calloc(1, sizeof(*o));
+	int dir, i, k, ok;
+
+	if (o == NULL)
+		return;
+	net_flow_conf_init(&c);
+	t = net_flow_table_new(&c, on_end_order, o);
+	CHECK(t != NULL);
+	if (t == NULL) {
+		free(o);
+		return;
+	}
+	/* 10000 UDP flows at t=0, then every 7th touched again at t=1, the
+	 * last first. */
+	for (i = 0; i < 10000; i++)
+		upd(t, udp(0, "10.0.0.1", (uint16_t)(1 + i), "10.0.0.2", 53, 1),
+		    &dir, NULL);
+	for (i = 9999; i >= 0; i--)
+		if (i % 7 == 0)
+			upd(t, udp(1, "10.0.0.2", 53, "10.0.0.1",
+			    (uint16_t)(1 + i), 1), &dir, NULL);
+	net_flow_expire(t, 61 * SEC);		/* only the untouched */
+	CHECK_INT(o->n, 10000 - 1429);
+	ok = 1;
+	for (i = 0, k = 0; i < 10000; i++)
+		if (i % 7 != 0 && (k >= o->n || o->port[k++] != 1 + i))
+			ok = 0;
+	CHECK(ok);
+	net_flow_expire(t, 62 * SEC);		/* the touched, last first */
+	CHECK_INT(o->n, 10000);
+	ok = 1;
+	for (i = 9999; i >= 0; i--)
+		if (i % 7 == 0 && (k >= o->n || o->port[k++] != 1 + i))
+			ok = 0;
+	CHECK(ok);
+	/* Their memory is reused: a second flood takes no more. */
+	for (i = 0; i < 10000; i++)
+		upd(t, udp(100, "10.0.0.3", (uint16_t)(1 + i), "10.0.0.2", 53,
+		    1), &dir, NULL);
+	net_flow_stats(t, &st);
+	CHECK_INT(st.active, 10000);
+	CHECK_INT(st.peak, 10000);
+	CHECK_INT(st.created, 20000);
+	net_flow_table_free(t);
+	CHECK_INT(o->n, 20000);
+	free(o);
+}
+
+/* A head whose last packet is older than the next one's (captures merged
+ * out of order): expiry stops at the first flow not idle, so the older
+ * one behind it waits; once the head is active again the older one is
+ * the head, and is due at once. */
+TEST(expiry_out_of_order)
+{
+	struct ended e;
+	struct net_flow_table *t = table(&e, 0);
+	int dir;
+
+	upd(t, udp(100, "10.0.0.1", 1, "10.0.0.2", 53, 1), &dir, NULL);
+	upd(t, udp(50, "10.0.0.1", 2, "10.0.0.2", 53, 1), &dir, NULL);
+	net_flow_expire(t, (int64_t)(110.5 * SEC));
+	CHECK_INT(e.n, 0);
+	upd(t, udp(105, "10.0.0.2", 53, "10.0.0.1", 1, 1), &dir, NULL);
+	net_flow_expire(t, (int64_t)(110.5 * SEC));
+	CHECK_INT(e.n, 1);
+	CHECK_INT(e.orig_p[0], 2);
+	net_flow_expire(t, 166 * SEC);
+	CHECK_INT(e.n, 2);
+	CHECK_INT(e.orig_p[1], 1);
+	net_flow_table_free(t);
+	ended_release(&e);
+}
+
+/* The two-step API: a key worked out ahead finds the same flow in the
+ * same direction as net_flow_update(), both directions share a key, and
+ * prefetches through keys made before the table changed are harmless. */
+TEST(key_ahead)
+{
+	struct ended e;
+	struct net_flow_table *t = table(&e, 0);
+	struct net_flow_key k[8], kr;
+	struct net_pkt p[8];
+	struct net_flow *f, *g;
+	int dir, isnew, i;
+
+	p[0] = *tcp(1, "10.0.0.1", 1000, "10.0.0.2", 80, S, 1, 0, 0);
+	p[1] = *tcp(1, "10.0.0.2", 80, "10.0.0.1", 1000, S | A, 7, 2, 0);
+	p[2] = *udp_v(1, 5, "10.0.0.1", 53, "10.0.0.2", 53, 1);
+	p[3] = *udp_v(1, 6, "10.0.0.1", 53, "10.0.0.2", 53, 1);
+	p[4] = *icmp(1, "10.0.0.1", "10.0.0.2", 8, 77, 0);
+	p[5] = *icmp(1, "10.0.0.2", "10.0.0.1", 0, 77, 0);
+	p[6] = *udp(1, "2001:db8::1", 5, "2001:db8::2", 6, 1);
+	p[7] = *udp(1, "2001:db8::2", 6, "2001:db8::1", 5, 1);
+	for (i = 0; i < 8; i++) {
+		net_flow_key(&p[i], &k[i]);
+		CHECK_INT(k[i].ok, 1);
+	}
+	/* Each reply shares its request's key, from the other side. */
+	for (i = 0; i < 8; i += 2) {
+		if (i == 2)
+			continue;
+		CHECK(memcmp(k[i].w, k[i + 1].w, sizeof(k[i].w)) == 0);
+		CHECK(k[i].hash == k[i + 1].hash);
+		CHECK(k[i].src_is_lo != k[i + 1].src_is_lo);
+	}
+	/* VLANs apart. */
+	CHECK(memcmp(k[2].w, k[3].w, sizeof(k[2].w)) != 0);
+	for (i = 0; i < 8; i++)
+		net_flow_prefetch(t, &k[i]);
+	for (i = 0; i < 8; i++) {
+		net_flow_prefetch_hit(t, &k[i]);
+		f = net_flow_update_key(t, &p[i], &k[i], &dir, &isnew);
+		CHECK(f != NULL);
+		CHECK_INT(isnew, i == 0 || i == 2 || i == 3 || i == 4 ||
+		    i == 6);
+		CHECK_INT(dir, i == 1 || i == 5 || i == 7);
+		/* The same as the one-step call on the same packet. */
+		g = net_flow_update(t, &p[i], &dir, &isnew);
+		CHECK(g == f);
+		CHECK_INT(isnew, 0);
+		CHECK_INT(dir, i == 1 || i == 5 || i == 7);
+	}
+	/* The table grows (its index moves) and flows end: stale keys
+	 * still only prefetch. */
+	for (i = 0; i < 3000; i++)
+		upd(t, udp(2, "10.0.1.1", (uint16_t)(1 + i), "10.0.1.2", 9, 1),
+		    &dir, NULL);
+	net_flow_expire(t, 1000 * SEC);
+	for (i = 0; i < 8; i++) {
+		net_flow_prefetch(t, &k[i]);
+		net_flow_prefetch_hit(t, &k[i]);
+	}
+	/* No flow: not IP, a later fragment. */
+	memset(&kr, 0xa5, sizeof(kr));
+	memset(frame, 0, 14);
+	net_decode(&pkt, NET_LINK_ETHERNET, frame, 14, 14, 0);
+	net_flow_key(&pkt, &kr);
+	CHECK_INT(kr.ok, 0);
+	net_flow_prefetch(t, &kr);
+	net_flow_prefetch_hit(t, &kr);
+	CHECK(net_flow_update_key(t, &pkt, &kr, &dir, &isnew) == NULL);
+	CHECK_INT(isnew, 0);
+	net_flow_table_free(t);
+	ended_release(&e);
+}
+
 int
 main(void)
 {
@@ -1213,6 +1384,9 @@ main(void)
 	RUN(timeouts_in_order);
 	RUN(timeouts_by_update);
 	RUN(cap_evicts_oldest);
+	RUN(bulk_expiry_order);
+	RUN(expiry_out_of_order);
+	RUN(key_ahead);
 	RUN(ext_slots);
 	RUN(uids);
 	RUN(conn_json);

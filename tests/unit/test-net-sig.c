@@ -16,7 +16,9 @@
 
 #include "core/error.h"
 #include "net/net.h"
+#include "net/net-conf.h"
 #include "net/net-flow.h"
+#include "net/net-sensor.h"
 #include "net/net-sig.h"
 #include "net/net-sig-int.h"
 #include "test.h"
@@ -1896,6 +1898,387 @@ TEST(captures)
 	net_sigset_free(s);
 }
 
+/* A flow's stream is made at its first payload, from what the handshake
+ * and the acknowledgements before it taught (kept in the flow): a flow
+ * without data costs no stream memory, and one with data matches as if
+ * the stream had been there from the SYN on. */
+TEST(stream_lazy)
+{
+	struct conv v;
+	struct net_sig_stats st;
+	struct net_pkt p;
+
+	if (conv_open(&v, root_rule, NULL) != 0)
+		return;
+	v.cseq = 0xfffffff0u;
+	v.sseq = 0x12345678u;
+	conv_handshake(&v);
+	CHECK_INT(conv_seg(&v, 0, NET_TH_ACK, 0, NULL, 0), 0);
+	CHECK(v.f.ext[NET_FLOW_EXT_STREAM] == NULL);
+	CHECK_INT(v.f.sig_started, 1);
+	net_sig_ctx_stats(v.c, &st);
+	CHECK_INT(st.stream_mem, 0);
+	/* The client acknowledges 5 server bytes the capture lost, before
+	 * any data: a gap, counted as before. */
+	tcp_pkt(&p, "10.0.0.1", 40000, "10.0.0.2", 80, NET_TH_ACK,
+	    v.cseq + 1, v.sseq + 1 + 5, NULL, 0);
+	net_sig_packet(v.c, &p, &v.f, 0, collect, &v.h);
+	net_sig_ctx_stats(v.c, &st);
+	CHECK_INT(st.stream_gaps, 1);
+	CHECK(v.f.ext[NET_FLOW_EXT_STREAM] == NULL);
+	/* The lost bytes, late: before where the stream now starts, so
+	 * they do not join what follows. */
+	CHECK_INT(conv_seg(&v, 1, NET_TH_ACK, 0, "uid=0", 5), 0);
+	CHECK(v.f.ext[NET_FLOW_EXT_STREAM] != NULL);
+	CHECK_INT(conv_seg(&v, 1, NET_TH_ACK, 5, "(root) gid=0(r", 14), 0);
+	/* Split across two segments after the gap: one match. */
+	CHECK_INT(conv_seg(&v, 1, NET_TH_ACK, 19, "uid=0(ro", 8), 0);
+	CHECK_INT(conv_seg(&v, 1, NET_TH_ACK, 27, "ot) gid=0(r", 11), 1);
+	net_sig_ctx_stats(v.c, &st);
+	CHECK(st.stream_mem > 0);
+	CHECK_INT(st.stream_gaps, 1);
+	conv_close(&v);
+
+	/* A flood's SYN alone, and a reset: nothing allocated. */
+	if (conv_open(&v, root_rule, NULL) != 0)
+		return;
+	tcp_pkt(&p, "10.0.0.1", 40000, "10.0.0.2", 80, NET_TH_SYN, 1, 0, NULL,
+	    0);
+	net_sig_packet(v.c, &p, &v.f, 0, collect, &v.h);
+	tcp_pkt(&p, "10.0.0.2", 80, "10.0.0.1", 40000, NET_TH_RST | NET_TH_ACK,
+	    0, 2, NULL, 0);
+	net_sig_packet(v.c, &p, &v.f, 1, collect, &v.h);
+	CHECK(v.f.ext[NET_FLOW_EXT_STREAM] == NULL);
+	net_sig_ctx_stats(v.c, &st);
+	CHECK_INT(st.stream_mem, 0);
+	conv_close(&v);
+
+	/* Picked up midway, pure ACKs first: nothing is tracked until the
+	 * first payload (as a stream made then would not have been). */
+	if (conv_open(&v, root_rule, NULL) != 0)
+		return;
+	tcp_pkt(&p, "10.0.0.1", 40000, "10.0.0.2", 80, NET_TH_ACK, 100, 900,
+	    NULL, 0);
+	net_sig_packet(v.c, &p, &v.f, 0, collect, &v.h);
+	CHECK_INT(v.f.sig_started, 0);
+	tcp_pkt(&p, "10.0.0.2", 80, "10.0.0.1", 40000, NET_TH_ACK, 1000, 100,
+	    "uid=0(root) gid=0(", 18);
+	net_sig_packet(v.c, &p, &v.f, 1, collect, &v.h);
+	CHECK_INT(v.h.n, 1);
+	conv_close(&v);
+}
+
+/* A packet database whose rules all name their destination ports is not
+ * scanned for packets no rule's header can match. */
+TEST(port_filter)
+{
+	struct net_sigset *s = load(
+	    "alert udp any any -> any 69 (content:\"x\"; sid:1;)\n"
+	    "alert udp any any <> any 1434 (content:\"y\"; sid:2;)\n"
+	    "alert udp any any -> any [5000:5010,!5005] (content:\"w\"; "
+	    "sid:4;)\n");
+	struct net_sigset *any = load(
+	    "alert udp any any -> any 69 (content:\"x\"; sid:1;)\n"
+	    "alert udp any any -> any any (content:\"z\"; sid:3;)\n");
+	struct net_sig_ctx *c;
+	struct net_sig_stats st;
+	struct net_pkt p;
+	struct hits h;
+
+	if (s == NULL || any == NULL || (c = net_sig_ctx_new(s)) == NULL)
+		return;
+	memset(&h, 0, sizeof(h));
+	udp_pkt(&p, "1.1.1.1", 5000, "2.2.2.2", 161, "xyzw", 4);
+	net_sig_packet(c, &p, NULL, 0, collect, &h);
+	net_sig_ctx_stats(c, &st);
+	CHECK_INT(h.n, 0);
+	CHECK_INT(st.scans, 0);
+	udp_pkt(&p, "1.1.1.1", 5000, "2.2.2.2", 69, "xyzw", 4);
+	net_sig_packet(c, &p, NULL, 0, collect, &h);
+	CHECK_INT(h.n, 1);
+	CHECK_INT(count_sid(&h, 1), 1);
+	/* <>: from the port as well as to it. */
+	udp_pkt(&p, "2.2.2.2", 1434, "1.1.1.1", 5000, "y", 1);
+	net_sig_packet(c, &p, NULL, 0, collect, &h);
+	CHECK_INT(count_sid(&h, 2), 1);
+	/* A range with a hole. */
+	udp_pkt(&p, "1.1.1.1", 7, "2.2.2.2", 5010, "w", 1);
+	net_sig_packet(c, &p, NULL, 0, collect, &h);
+	udp_pkt(&p, "1.1.1.1", 7, "2.2.2.2", 5005, "w", 1);
+	net_sig_packet(c, &p, NULL, 0, collect, &h);
+	CHECK_INT(count_sid(&h, 4), 1);
+	net_sig_ctx_stats(c, &st);
+	CHECK_INT(st.scans, 3);
+	net_sig_ctx_free(c);
+
+	/* A rule for any port: every packet is scanned. */
+	if ((c = net_sig_ctx_new(any)) == NULL)
+		return;
+	memset(&h, 0, sizeof(h));
+	udp_pkt(&p, "1.1.1.1", 5000, "2.2.2.2", 161, "xz", 2);
+	net_sig_packet(c, &p, NULL, 0, collect, &h);
+	net_sig_ctx_stats(c, &st);
+	CHECK_INT(h.n, 1);
+	CHECK_INT(count_sid(&h, 3), 1);
+	CHECK_INT(st.scans, 1);
+	net_sig_ctx_free(c);
+	net_sigset_free(s);
+	net_sigset_free(any);
+}
+
+/* Runs a random conversation through rules (a window of 256 bytes),
+ * with or without the literal prefilter: each direction a text of
+ * random tokens cut into segments at random places (so literals straddle
+ * segments), and now and then a segment the capture lost.  Fills sids[]
+ * with a segment number and a sid per alert, in order.  Returns how
+ * many numbers. */
+static int
+run_stream_corpus(const char *rules, uint32_t seed, uint32_t *sids, int max)
+{
+	static const char *const tokens[] = {
+	    "LONGLITERAL1", "x", "ab", "cdef", "Q", "Z123", "t0", "t1", "t2",
+	    "t3", "t4", "t5", "t6", "t7", "t8", "t9", "tA", "tB", "-", "--",
+	    "....", "abab", "LONGLITER", "~", "~~" };
+	struct net_sig_conf conf;
+	struct conv v;
+	char *text[2];
+	size_t tlen[2] = { 0, 0 }, cap = 40000;
+	uint32_t rng = seed, off[2] = { 0, 0 };
+	int nseg, k, n = 0, got, d;
+
+	text[0] = malloc(cap);
+	text[1] = malloc(cap);
+	if (text[0] == NULL || text[1] == NULL)
+		return -1;
+	for (d = 0; d < 2; d++)
+		while (tlen[d] + 16 < cap) {
+			const char *t = tokens[xorshift(&rng) %
+			    (sizeof(tokens) / sizeof(tokens[0]))];
+
+			memcpy(text[d] + tlen[d], t, strlen(t));
+			tlen[d] += strlen(t);
+		}
+	net_sig_conf_init(&conf);
+	conf.stream_window = 256;
+	conf.stream_ooo = 512;
+	if (conv_open(&v, rules, &conf) != 0)
+		return -1;
+	conv_handshake(&v);
+	for (nseg = 0; nseg < 400; nseg++) {
+		int dir = xorshift(&rng) % 4 == 0;
+		size_t len = 1 + xorshift(&rng) % 300;
+
+		if (off[dir] + len > tlen[dir])
+			break;
+		if (xorshift(&rng) % 40 == 0) {
+			/* Lost: the receiver's ACK skips it. */
+			struct net_pkt p;
+
+			off[dir] += (uint32_t)len;
+			if (dir == 0)
+				tcp_pkt(&p, "10.0.0.2", 80, "10.0.0.1", 40000,
+				    NET_TH_ACK, v.sseq + 1 + off[1],
+				    v.cseq + 1 + off[0], NULL, 0);
+			else
+				tcp_pkt(&p, "10.0.0.1", 40000, "10.0.0.2", 80,
+				    NET_TH_ACK, v.cseq + 1 + off[0],
+				    v.sseq + 1 + off[1], NULL, 0);
+			net_sig_packet(v.c, &p, &v.f, !dir, collect, &v.h);
+			continue;
+		}
+		k = v.h.n;
+		got = conv_seg(&v, dir, NET_TH_ACK | NET_TH_PUSH, off[dir],
+		    text[dir] + off[dir], len);
+		off[dir] += (uint32_t)len;
+		for (; got > 0 && k < v.h.n && k < 256 && n + 1 < max; k++,
+		    got--) {
+			sids[n++] = (uint32_t)nseg;
+			sids[n++] = v.h.sid[k];
+		}
+		if (v.h.n >= 200)
+			v.h.n = 0;	/* keep room */
+	}
+	conv_close(&v);
+	free(text[0]);
+	free(text[1]);
+	return n;
+}
+
+/* Stream window updates scan only their new bytes and carry what earlier
+ * scans found (struct net_stream_carry): the alerts must be exactly
+ * those of verifying every rule on every window (MAMORI_NO_PREFILTER),
+ * with literals far before the rest of their rule, more literals found
+ * than are carried, and lost segments. */
+TEST(stream_prefilter_same_result)
+{
+	const char *rules =
+	    "alert tcp any any -> any any (content:\"LONGLITERAL1\"; "
+	    "content:\"x\"; distance:0; sid:1;)\n"
+	    "alert tcp any any -> any any (content:\"ab\"; content:\"cdef\"; "
+	    "distance:0; within:200; sid:2;)\n"
+	    "alert tcp any any -> any any (content:\"Q\"; "
+	    "pcre:\"/Z[0-9]{3}/R\"; sid:3;)\n"
+	    "alert tcp any any -> any any (content:\"t0\"; content:\"t1\"; "
+	    "distance:-100; within:120; sid:4;)\n"
+	    "alert tcp any any -> any any (content:\"t2\"; sid:5;)\n"
+	    "alert tcp any any -> any any (content:\"t3\"; content:!\"t4\"; "
+	    "sid:6;)\n"
+	    "alert tcp any any -> any any (content:\"t5\"; sid:7;)\n"
+	    "alert tcp any any -> any any (content:\"t6\"; sid:8;)\n"
+	    "alert tcp any any -> any any (content:\"t7\"; sid:9;)\n"
+	    "alert tcp any any -> any any (content:\"t8\"; sid:10;)\n"
+	    "alert tcp any any -> any any (content:\"t9\"; sid:11;)\n"
+	    "alert tcp any any -> any any (content:\"tA\"; sid:12;)\n"
+	    "alert tcp any any -> any any (content:\"tB\"; content:\"--\"; "
+	    "sid:13;)\n"
+	    "alert tcp any any -> any any (content:\"abab\"; "
+	    "content:\"LONGLITER\"; sid:14;)\n";
+	/* Few enough literals for all to be carried. */
+	const char *few =
+	    "alert tcp any any -> any any (content:\"LONGLITERAL1\"; "
+	    "content:\"x\"; distance:0; sid:1;)\n"
+	    "alert tcp any any -> any any (content:\"ab\"; content:\"cdef\"; "
+	    "distance:0; within:200; sid:2;)\n"
+	    "alert tcp any any -> any any (content:\"Q\"; "
+	    "pcre:\"/Z[0-9]{3}/R\"; sid:3;)\n"
+	    "alert tcp any any -> any any (content:\"LONGLITERAL1\"; "
+	    "sid:15;)\n"
+	    "alert tcp any any -> any any (content:\"abab\"; "
+	    "content:\"LONGLITER\"; sid:14;)\n";
+	const char *sets[2] = { rules, few };
+	uint32_t a[2048], b[2048], seed;
+	int na, nb, i, k, same = 1, total = 0;
+
+	for (k = 0; k < 2; k++)
+		for (seed = 1; seed <= 40; seed++) {
+			unsetenv("MAMORI_NO_PREFILTER");
+			na = run_stream_corpus(sets[k], seed * 7919, a, 2048);
+			setenv("MAMORI_NO_PREFILTER", "1", 1);
+			nb = run_stream_corpus(sets[k], seed * 7919, b, 2048);
+			unsetenv("MAMORI_NO_PREFILTER");
+			if (na != nb)
+				same = 0;
+			for (i = 0; i < na && i < nb; i++)
+				if (a[i] != b[i])
+					same = 0;
+			total += na / 2;
+		}
+	CHECK(same);
+	CHECK(total > 2000);
+}
+
+/*
+ * A capture through a whole sensor three ways: on two threads (the
+ * reader thread's compact records replayed to the detectors), on one,
+ * and read by libpcap alone instead of the sensor's own reader of
+ * classic pcap files.  Every detection, conn.log record and counter must
+ * be the same, byte for byte.
+ */
+struct sensor_out {
+	char		*buf;
+	size_t		 len;
+	FILE		*f;
+};
+
+static void
+sensor_event(void *arg, const struct net_detection *d, const char *msg,
+    size_t len)
+{
+	struct sensor_out *o = arg;
+
+	fprintf(o->f, "%lld %.*s\n", (long long)d->ts_ns, (int)len, msg);
+}
+
+static int
+sensor_run(const struct net_sigset *sigs, const char *path, int threads,
+    int libpcap, struct sensor_out *o)
+{
+	struct net_sensor_conf *sc;
+	struct net_sensor *sn;
+	struct net_sensor_stats st;
+	char err[512];
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if (net_sensor_conf_new(&sc) != 0 ||
+	    (o->f = open_memstream(&o->buf, &o->len)) == NULL)
+		return -1;
+	setenv("MAMORI_NET_THREADS", threads == 1 ? "1" : "2", 1);
+	if (libpcap)
+		setenv("MAMORI_NET_LIBPCAP", "1", 1);
+	else
+		unsetenv("MAMORI_NET_LIBPCAP");
+	sn = net_sensor_new(&sc->flows, sc->detect, sigs, sensor_event, o,
+	    o->f);
+	if (sn == NULL)
+		return -1;
+	err[0] = '\0';
+	rc = net_sensor_read_file(sn, path, err, sizeof(err));
+	net_sensor_finish(sn);
+	net_sensor_stats(sn, &st);
+	fprintf(o->f, "rc %d %s\nstats %llu %llu %llu %llu %llu %llu %llu "
+	    "%llu %llu\n", rc, err, (unsigned long long)st.packets,
+	    (unsigned long long)st.bytes, (unsigned long long)st.decoded_ip,
+	    (unsigned long long)st.anomalous,
+	    (unsigned long long)st.detections,
+	    (unsigned long long)st.signatures,
+	    (unsigned long long)st.conn_records,
+	    (unsigned long long)st.flows.created,
+	    (unsigned long long)st.flows.ended);
+	net_sensor_free(sn);
+	fclose(o->f);
+	net_sensor_conf_free(sc);
+	unsetenv("MAMORI_NET_THREADS");
+	unsetenv("MAMORI_NET_LIBPCAP");
+	return 0;
+}
+
+TEST(sensor_paths_agree)
+{
+	static const char *const caps[] = {
+	    "stopddos_pkt.TCP.synflood.spoofed.pcap",
+	    "esnet_nmap_80_w_service_detection.pcap",
+	    "traceshare_ssh_hydra-1_tasks.pcap",
+	    "pcaphunt_hs-icmpScan.pcap",
+	    "pcaphunt_ps-udp.pcap",
+	    "stopddos_amp.UDP.snmp.src161.pcapng",
+	    "ppa_http_dvwa_sqlinjection.pcapng",
+	    "zeek_wikipedia.pcap",
+	};
+	const char *shared = getenv("MAMORI_SHARED");
+	struct net_sigset *s = bundled();
+	struct sensor_out a, b, c;
+	char path[1024];
+	size_t i;
+
+	if (s == NULL || shared == NULL)
+		return;
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/data/pcaps/%s", shared,
+		    caps[i]);
+		if (sensor_run(s, path, 2, 0, &a) != 0 ||
+		    sensor_run(s, path, 1, 0, &b) != 0 ||
+		    sensor_run(s, path, 1, 1, &c) != 0) {
+			CHECK(0);
+			break;
+		}
+		CHECK(a.len > 100);
+		CHECK(strstr(a.buf, "rc 0 \n") != NULL);
+		if (a.len != b.len || memcmp(a.buf, b.buf, a.len) != 0)
+			fprintf(stderr, "%s: two threads and one differ\n",
+			    caps[i]);
+		CHECK(a.len == b.len && memcmp(a.buf, b.buf, a.len) == 0);
+		if (b.len != c.len || memcmp(b.buf, c.buf, b.len) != 0)
+			fprintf(stderr, "%s: own reader and libpcap differ\n",
+			    caps[i]);
+		CHECK(b.len == c.len && memcmp(b.buf, c.buf, b.len) == 0);
+		free(a.buf);
+		free(b.buf);
+		free(c.buf);
+	}
+	net_sigset_free(s);
+}
+
 int
 main(void)
 {
@@ -1919,8 +2302,12 @@ main(void)
 	RUN(http_proto);
 	RUN(prefilter_same_result);
 	RUN(scan_counts);
+	RUN(stream_lazy);
+	RUN(port_filter);
+	RUN(stream_prefilter_same_result);
 	RUN(many_candidates);
 	RUN(bundled_rules);
 	RUN(captures);
+	RUN(sensor_paths_agree);
 	return test_summary();
 }
