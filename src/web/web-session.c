@@ -53,38 +53,60 @@ web_session_new(sqlite3 *db, int64_t user_id, int64_t ttl_ns,
 	return 0;
 }
 
+/* Prepares sql, whose one parameter is a token's digest, for token and
+ * steps to its row: 0 with *st on it (the caller finalizes), or
+ * MAMORI_ENOTFOUND or MAMORI_EDB (nothing left to finalize). */
+static int
+find_by_token(sqlite3 *db, const char *sql, const char *token,
+    sqlite3_stmt **st)
+{
+	unsigned char digest[32];
+	int step;
+
+	web_token_digest(token, strlen(token), digest);
+	if (db_prep(db, st, sql, NULL) != 0)
+		return MAMORI_EDB;
+	sqlite3_bind_blob(*st, 1, digest, sizeof(digest), SQLITE_TRANSIENT);
+	if ((step = sqlite3_step(*st)) == SQLITE_ROW)
+		return 0;
+	sqlite3_finalize(*st);
+	*st = NULL;
+	return step == SQLITE_DONE ? MAMORI_ENOTFOUND : MAMORI_EDB;
+}
+
+/* Columns 1..3 of such a row (user id, name, role) into p; returns
+ * column 0, the row's own id. */
+static int64_t
+read_principal(sqlite3_stmt *st, struct web_principal *p)
+{
+	const unsigned char *name = sqlite3_column_text(st, 2);
+
+	p->user_id = sqlite3_column_int64(st, 1);
+	p->role = sqlite3_column_int(st, 3);
+	snprintf(p->user, sizeof(p->user), "%s", name ? (const char *)name :
+	    "");
+	return sqlite3_column_int64(st, 0);
+}
+
 int
 web_session_find(sqlite3 *db, const char *token, int64_t now_ns,
     struct web_principal *p)
 {
-	unsigned char digest[32];
 	sqlite3_stmt *st;
-	const unsigned char *name, *csrf;
+	const unsigned char *csrf;
 	int64_t last;
-	int step;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
-	web_token_digest(token, strlen(token), digest);
-	if (db_prep(db, &st, "SELECT s.id, s.user_id, u.name, u.role, "
+	if ((rc = find_by_token(db, "SELECT s.id, s.user_id, u.name, u.role, "
 	    "s.csrf, s.expires, s.last_seen FROM sessions s JOIN users u ON "
-	    "u.id = s.user_id WHERE s.token_hash = ?1", NULL) != 0)
-		return MAMORI_EDB;
-	sqlite3_bind_blob(st, 1, digest, sizeof(digest), SQLITE_TRANSIENT);
-	step = sqlite3_step(st);
-	if (step != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return step == SQLITE_DONE ? MAMORI_ENOTFOUND : MAMORI_EDB;
-	}
+	    "u.id = s.user_id WHERE s.token_hash = ?1", token, &st)) != 0)
+		return rc;
 	p->kind = WEB_AUTH_SESSION;
-	p->session_id = sqlite3_column_int64(st, 0);
-	p->user_id = sqlite3_column_int64(st, 1);
-	name = sqlite3_column_text(st, 2);
-	p->role = sqlite3_column_int(st, 3);
+	p->session_id = read_principal(st, p);
 	csrf = sqlite3_column_text(st, 4);
 	p->expires_ns = sqlite3_column_int64(st, 5);
 	last = sqlite3_column_int64(st, 6);
-	snprintf(p->user, sizeof(p->user), "%s", name ? (const char *)name :
-	    "");
 	snprintf(p->csrf, sizeof(p->csrf), "%s", csrf ? (const char *)csrf :
 	    "");
 	sqlite3_finalize(st);
@@ -102,32 +124,18 @@ int
 web_token_find(sqlite3 *db, const char *token, int64_t now_ns,
     struct web_principal *p)
 {
-	unsigned char digest[32];
 	sqlite3_stmt *st;
-	const unsigned char *name;
 	int64_t last;
-	int step;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
-	web_token_digest(token, strlen(token), digest);
-	if (db_prep(db, &st, "SELECT t.id, t.user_id, u.name, u.role, "
+	if ((rc = find_by_token(db, "SELECT t.id, t.user_id, u.name, u.role, "
 	    "coalesce(t.last_used, 0) FROM api_tokens t JOIN users u ON "
-	    "u.id = t.user_id WHERE t.token_hash = ?1", NULL) != 0)
-		return MAMORI_EDB;
-	sqlite3_bind_blob(st, 1, digest, sizeof(digest), SQLITE_TRANSIENT);
-	step = sqlite3_step(st);
-	if (step != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return step == SQLITE_DONE ? MAMORI_ENOTFOUND : MAMORI_EDB;
-	}
+	    "u.id = t.user_id WHERE t.token_hash = ?1", token, &st)) != 0)
+		return rc;
 	p->kind = WEB_AUTH_TOKEN;
-	p->token_id = sqlite3_column_int64(st, 0);
-	p->user_id = sqlite3_column_int64(st, 1);
-	name = sqlite3_column_text(st, 2);
-	p->role = sqlite3_column_int(st, 3);
+	p->token_id = read_principal(st, p);
 	last = sqlite3_column_int64(st, 4);
-	snprintf(p->user, sizeof(p->user), "%s", name ? (const char *)name :
-	    "");
 	sqlite3_finalize(st);
 	if (now_ns - last >= TOUCH_EVERY_NS)
 		(void)db_exec(db, "UPDATE api_tokens SET last_used = ?2 WHERE "
