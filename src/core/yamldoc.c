@@ -460,6 +460,25 @@ ydoc_strv_free(char **v)
 }
 
 int
+ydoc_strv_dup(char ***out, const char *const *v)
+{
+	size_t n = 0, i;
+	char **a;
+
+	while (v[n] != NULL)
+		n++;
+	if ((a = calloc(n + 1, sizeof(*a))) == NULL)
+		return MAMORI_ENOMEM;
+	for (i = 0; i < n; i++)
+		if ((a[i] = strdup(v[i])) == NULL) {
+			ydoc_strv_free(a);
+			return MAMORI_ENOMEM;
+		}
+	*out = a;
+	return 0;
+}
+
+int
 ydoc_strv(struct ydoc *d, yaml_node_t *v, const char *name, char ***out,
     size_t *np)
 {

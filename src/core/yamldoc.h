@@ -80,6 +80,10 @@ int ydoc_duration(struct ydoc *d, yaml_node_t *v, const char *name,
 int ydoc_strv(struct ydoc *d, yaml_node_t *v, const char *name,
     char ***out, size_t *n);
 void ydoc_strv_free(char **v);
+/* A copy of the NULL-terminated v into *out (free with ydoc_strv_free()),
+ * for defaults that a setting later replaces.  Returns 0 or
+ * MAMORI_ENOMEM. */
+int ydoc_strv_dup(char ***out, const char *const *v);
 
 /* The nearest of cand[0..n) to key (edit distance at most 2), or NULL. */
 const char *ydoc_nearest(const char *key, size_t klen,

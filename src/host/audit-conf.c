@@ -53,25 +53,6 @@ static const char *const def_services[] = {
 	"ypbind", "ypserv", NULL,
 };
 
-static int
-strv_dup(char ***out, const char *const *v)
-{
-	size_t n = 0, i;
-	char **a;
-
-	while (v[n] != NULL)
-		n++;
-	if ((a = calloc(n + 1, sizeof(*a))) == NULL)
-		return MAMORI_ENOMEM;
-	for (i = 0; i < n; i++)
-		if ((a[i] = strdup(v[i])) == NULL) {
-			ydoc_strv_free(a);
-			return MAMORI_ENOMEM;
-		}
-	*out = a;
-	return 0;
-}
-
 int
 audit_conf_init(struct audit_conf *conf)
 {
@@ -85,14 +66,14 @@ audit_conf_init(struct audit_conf *conf)
 	conf->suid_debian = 1;
 	conf->list_max_age_ns = 7LL * 86400 * 1000000000LL;
 	if ((conf->root = strdup("/")) == NULL ||
-	    strv_dup(&conf->ww_paths, def_ww) != 0 ||
-	    strv_dup(&conf->ww_exclude, def_exclude) != 0 ||
-	    strv_dup(&conf->suid_paths, def_suid) != 0 ||
-	    strv_dup(&conf->suid_exclude, def_exclude) != 0 ||
-	    strv_dup(&conf->shell_allow, def_shell_allow) != 0 ||
+	    ydoc_strv_dup(&conf->ww_paths, def_ww) != 0 ||
+	    ydoc_strv_dup(&conf->ww_exclude, def_exclude) != 0 ||
+	    ydoc_strv_dup(&conf->suid_paths, def_suid) != 0 ||
+	    ydoc_strv_dup(&conf->suid_exclude, def_exclude) != 0 ||
+	    ydoc_strv_dup(&conf->shell_allow, def_shell_allow) != 0 ||
 	    (conf->sshd_config = strdup("/etc/ssh/sshd_config")) == NULL ||
 	    (conf->apt_get = strdup("apt-get")) == NULL ||
-	    strv_dup(&conf->services, def_services) != 0) {
+	    ydoc_strv_dup(&conf->services, def_services) != 0) {
 		audit_conf_release(conf);
 		return MAMORI_ENOMEM;
 	}

@@ -54,25 +54,6 @@ static const char *const def_tmp[] = { "/tmp", "/var/tmp", "/dev/shm",
 /* LXC writes its boot id there in every container. */
 static const char *const def_dev_allow[] = { "/dev/.lxc-boot-id", NULL };
 
-static int
-strv_dup(char ***out, const char *const *v)
-{
-	size_t n = 0, i;
-	char **a;
-
-	while (v[n] != NULL)
-		n++;
-	if ((a = calloc(n + 1, sizeof(*a))) == NULL)
-		return MAMORI_ENOMEM;
-	for (i = 0; i < n; i++)
-		if ((a[i] = strdup(v[i])) == NULL) {
-			ydoc_strv_free(a);
-			return MAMORI_ENOMEM;
-		}
-	*out = a;
-	return 0;
-}
-
 int
 rootcheck_conf_init(struct rootcheck_conf *conf)
 {
@@ -85,8 +66,8 @@ rootcheck_conf_init(struct rootcheck_conf *conf)
 	conf->rechecks = 3;
 	conf->schedule_ns = 12LL * 3600 * 1000000000LL;
 	if ((conf->root = strdup("/")) == NULL ||
-	    strv_dup(&conf->tmp_paths, def_tmp) != 0 ||
-	    strv_dup(&conf->dev_allow, def_dev_allow) != 0) {
+	    ydoc_strv_dup(&conf->tmp_paths, def_tmp) != 0 ||
+	    ydoc_strv_dup(&conf->dev_allow, def_dev_allow) != 0) {
 		rootcheck_conf_release(conf);
 		return MAMORI_ENOMEM;
 	}
