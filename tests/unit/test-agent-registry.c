@@ -22,6 +22,7 @@
 #include "server/agents.h"
 #include "store/db.h"
 #include "test.h"
+#include "test-fs.h"
 
 #define S	NS_PER_SEC
 
@@ -55,30 +56,6 @@ on_report(void *arg, const struct agents_report *r)
 		}
 	}
 	rp->n++;
-}
-
-static void
-rmtree(const char *path)
-{
-	DIR *d;
-	struct dirent *de;
-	char p[512];
-	struct stat st;
-
-	if ((d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-			if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-				rmtree(p);
-			else
-				unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(path);
 }
 
 /* An agent event as it arrives: made by the agent, parsed by the

@@ -23,32 +23,9 @@
 #include "input/syslog.h"
 #include "store/logsearch.h"
 #include "test.h"
+#include "test-fs.h"
 
 static char root[64];
-
-static void
-rmtree(const char *path)
-{
-	DIR *d;
-	struct dirent *de;
-	char p[512];
-	struct stat st;
-
-	if ((d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-			if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-				rmtree(p);
-			else
-				unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
 
 static void
 put(const char *path, const char *text)

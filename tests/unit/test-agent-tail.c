@@ -18,6 +18,7 @@
 #include "core/timeutil.h"
 #include "host/agent.h"
 #include "test.h"
+#include "test-fs.h"
 
 static char root[64];
 
@@ -51,30 +52,6 @@ on_note(void *arg, const char *event, const char *path, const char *detail)
 	if (g->nnotes < 8)
 		snprintf(g->notes[g->nnotes++], sizeof(g->notes[0]), "%s",
 		    event);
-}
-
-static void
-rmtree(const char *path)
-{
-	DIR *d;
-	struct dirent *de;
-	char p[512];
-	struct stat st;
-
-	if ((d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-			if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-				rmtree(p);
-			else
-				unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(path);
 }
 
 static void
