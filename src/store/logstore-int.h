@@ -522,7 +522,6 @@ struct ls_sync_job {
 	struct ls_head	 h;
 	int		 rc;		/* result: 0 or MAMORI_EIO */
 	int		 err;		/* its errno */
-	int		 sealed;	/* the checkpoint was written */
 };
 
 struct logstore {
@@ -565,9 +564,8 @@ struct logstore {
 	int		 sealing;	/* a seal is begun and not finished
 					   (seal_job; retried by
 					   logstore_sync() when it failed) */
-	int		 seal_fd;	/* the segment being sealed */
 	size_t		 seal_idx;	/* its place in sealed[] */
-	struct ls_sync_job seal_job;
+	struct ls_sync_job seal_job;	/* its fd: the segment being sealed */
 	int		 head_due;	/* the head goes with the next job */
 
 	/* The chain. */

@@ -99,7 +99,6 @@ ls_seal_begin(struct logstore *ls, struct ls_sync_job *j)
 	ls->head_due = 0;
 	ls->seal_want = 0;
 	ls->sealing = 1;
-	ls->seal_fd = ls->fd;
 	ls->seal_idx = ls->nsealed - 1;
 	ls->seal_job = *j;
 	/* From here on, records are the next segment's (NNNNNN.seg.tmp
@@ -128,8 +127,8 @@ ls_seal_reaped(struct logstore *ls, struct ls_sync_job *j)
 	}
 	/* Sealed. */
 	s = &ls->sealed[ls->seal_idx];
-	close(ls->seal_fd);
-	ls->seal_fd = -1;
+	close(ls->seal_job.fd);
+	ls->seal_job.fd = -1;
 	ls->sealing = 0;
 	s->c = j->c;		/* with its key id and MAC */
 	s->present = 1;

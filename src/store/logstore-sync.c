@@ -79,15 +79,12 @@ ls_sync_run(int dirfd, const struct ls_key *key, struct ls_sync_job *j)
 {
 	j->rc = 0;
 	j->err = 0;
-	j->sealed = 0;
 	if (j->dir && fsync(dirfd) != 0)
 		j->rc = MAMORI_EIO;
 	if (j->rc == 0 && j->fd >= 0 && fdatasync(j->fd) != 0)
 		j->rc = MAMORI_EIO;
-	if (j->rc == 0 && j->seal) {
-		if ((j->rc = ls_ckpt_write(dirfd, &j->c, key)) == 0)
-			j->sealed = 1;
-	}
+	if (j->rc == 0 && j->seal)
+		j->rc = ls_ckpt_write(dirfd, &j->c, key);
 	if (j->rc == 0 && j->head)
 		j->rc = ls_head_write(dirfd, &j->h, key);
 	if (j->rc != 0)

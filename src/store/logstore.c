@@ -427,8 +427,8 @@ logstore_close(struct logstore *ls)
 	ls->sy = NULL;
 	if (ls->fd >= 0)
 		close(ls->fd);
-	if (ls->seal_fd >= 0)
-		close(ls->seal_fd);	/* a seal that kept failing */
+	if (ls->sealing)
+		close(ls->seal_job.fd);	/* a seal that kept failing */
 	if (ls->lockfd >= 0)
 		close(ls->lockfd);
 	if (ls->dirfd >= 0)
@@ -979,7 +979,7 @@ logstore_open(const struct logstore_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ls->fd = ls->dirfd = ls->lockfd = ls->seal_fd = -1;
+	ls->fd = ls->dirfd = ls->lockfd = -1;
 	ls->o = *o;
 	if (ls->o.segment_bytes == 0)
 		ls->o.segment_bytes = DEFAULT_SEGMENT_BYTES;
