@@ -334,9 +334,9 @@ server_worker_thread(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		if (n > 0)
 			server_rules_analyze(w, (struct event **)items, n);
-		if (hasher != NULL && writer_behind(w))
-			for (i = 0; i < n; i++)
-				logstore_event_prehash(hasher, items[i]);
+		if (hasher != NULL && n > 0 && writer_behind(w))
+			logstore_event_prehash(hasher, (struct event **)items,
+			    (size_t)n);
 		flush_reports(w);
 		/* The writer queue is the stage's only exit; it closes
 		 * after every worker has finished, so this takes all. */

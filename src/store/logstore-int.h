@@ -130,6 +130,7 @@ uint32_t ls_crc32c(const void *p, size_t n);
  * ls_hasher_release() frees what init allocated (safe on a zeroed one).
  */
 struct ls_hasher {
+	int		 fast;		/* sha256_fast(): EVP only without */
 	EVP_MD		*md;
 	EVP_MD_CTX	*ctx;
 };
@@ -235,6 +236,10 @@ void ls_rec_finish(struct ls_hasher *h, const uint8_t prev[LS_HASH_LEN],
  * (ls_event_rec_len() != 0). */
 void ls_event_digest(struct ls_hasher *h, const struct event *ev,
     uint8_t out[LS_HASH_LEN]);
+/* The same for two events at once (faster than two calls where the CPU
+ * has the SHA extensions, see core/sha256.h). */
+void ls_event_digest2(struct ls_hasher *h, const struct event *a,
+    uint8_t oa[LS_HASH_LEN], const struct event *b, uint8_t ob[LS_HASH_LEN]);
 /*
  * Decodes an event record into a new event (caller frees with
  * event_free()).  Returns 0, MAMORI_ECORRUPT with *why when the body is

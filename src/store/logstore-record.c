@@ -21,6 +21,7 @@
 
 #include "core/error.h"
 #include "core/event.h"
+#include "core/sha256.h"
 #include "store/logstore-int.h"
 
 /*
@@ -87,6 +88,7 @@ int
 ls_hasher_init(struct ls_hasher *h)
 {
 	memset(h, 0, sizeof(*h));
+	h->fast = sha256_fast();
 	if ((h->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
 	    (h->ctx = EVP_MD_CTX_new()) == NULL) {
 		ls_hasher_release(h);
@@ -112,7 +114,12 @@ ls_chain_hash(struct ls_hasher *h, const uint8_t prev[LS_HASH_LEN],
 	 * live context; a failure would leave out unset, so zero it. */
 	uint8_t d[LS_HASH_LEN];
 
-	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	if (h->fast) {
+		struct sha256_piece v = { p + LS_REC_HDR_LEN,
+		    n - LS_REC_HDR_LEN };
+
+		sha256_fast1(&v, 1, d);
+	} else if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
 	    EVP_DigestUpdate(h->ctx, p + LS_REC_HDR_LEN,
 	    n - LS_REC_HDR_LEN) != 1 ||
 	    EVP_DigestFinal_ex(h->ctx, d, NULL) != 1)
@@ -130,7 +137,11 @@ ls_chain_step(struct ls_hasher *h, const uint8_t prev[LS_HASH_LEN],
 	memcpy(in, prev, LS_HASH_LEN);
 	memcpy(in + LS_HASH_LEN, hdr, LS_REC_HDR_LEN);
 	memcpy(in + LS_HASH_LEN + LS_REC_HDR_LEN, digest, LS_HASH_LEN);
-	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	if (h->fast) {
+		struct sha256_piece v = { in, sizeof(in) };
+
+		sha256_fast1(&v, 1, out);
+	} else if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
 	    EVP_DigestUpdate(h->ctx, in, sizeof(in)) != 1 ||
 	    EVP_DigestFinal_ex(h->ctx, out, NULL) != 1)
 		memset(out, 0, LS_HASH_LEN);
@@ -310,20 +321,56 @@ ls_event_encode(const struct event *ev, uint64_t seq, uint8_t *out,
 	memcpy(b + LS_EVENT_FIXED + srclen, ev->data, ev->data_len);
 }
 
+/* An event's body as the pieces it is hashed from: fixed (encoded by the
+ * caller), the sender address, the data. */
+static void
+body_pieces(const struct event *ev, uint8_t fixed[LS_EVENT_FIXED],
+    struct sha256_piece v[3])
+{
+	size_t srclen = strnlen(ev->src, EVENT_SRC_MAX - 1);
+
+	encode_fixed(ev, srclen, fixed);
+	v[0].p = fixed;
+	v[0].len = LS_EVENT_FIXED;
+	v[1].p = ev->src;
+	v[1].len = srclen;
+	v[2].p = ev->data;
+	v[2].len = ev->data_len;
+}
+
 void
 ls_event_digest(struct ls_hasher *h, const struct event *ev,
     uint8_t out[LS_HASH_LEN])
 {
 	uint8_t fixed[LS_EVENT_FIXED];
-	size_t srclen = strnlen(ev->src, EVENT_SRC_MAX - 1);
+	struct sha256_piece v[3];
 
-	encode_fixed(ev, srclen, fixed);
-	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
-	    EVP_DigestUpdate(h->ctx, fixed, sizeof(fixed)) != 1 ||
-	    EVP_DigestUpdate(h->ctx, ev->src, srclen) != 1 ||
-	    EVP_DigestUpdate(h->ctx, ev->data, ev->data_len) != 1 ||
+	body_pieces(ev, fixed, v);
+	if (h->fast)
+		sha256_fast1(v, 3, out);
+	else if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
+	    EVP_DigestUpdate(h->ctx, v[0].p, v[0].len) != 1 ||
+	    EVP_DigestUpdate(h->ctx, v[1].p, v[1].len) != 1 ||
+	    EVP_DigestUpdate(h->ctx, v[2].p, v[2].len) != 1 ||
 	    EVP_DigestFinal_ex(h->ctx, out, NULL) != 1)
 		memset(out, 0, LS_HASH_LEN);
+}
+
+void
+ls_event_digest2(struct ls_hasher *h, const struct event *a,
+    uint8_t oa[LS_HASH_LEN], const struct event *b, uint8_t ob[LS_HASH_LEN])
+{
+	uint8_t fa[LS_EVENT_FIXED], fb[LS_EVENT_FIXED];
+	struct sha256_piece va[3], vb[3];
+
+	if (!h->fast) {
+		ls_event_digest(h, a, oa);
+		ls_event_digest(h, b, ob);
+		return;
+	}
+	body_pieces(a, fa, va);
+	body_pieces(b, fb, vb);
+	sha256_fast2(va, 3, oa, vb, 3, ob);
 }
 
 void

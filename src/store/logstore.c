@@ -295,16 +295,32 @@ logstore_hasher_free(struct logstore_hasher *h)
 }
 
 void
-logstore_event_prehash(struct logstore_hasher *h, struct event *ev)
+logstore_event_prehash(struct logstore_hasher *h, struct event **evs,
+    size_t n)
 {
+	struct event *pend = NULL;	/* one waiting for a partner */
+	size_t i;
 	int toobig;
 
-	/* One the store will refuse is left for the writer to refuse. */
-	ev->body_hashed = 0;
-	if (ls_event_rec_len(ev, &toobig) == 0)
-		return;
-	ls_event_digest(&h->h, ev, ev->body_hash);
-	ev->body_hashed = 1;
+	for (i = 0; i < n; i++) {
+		struct event *ev = evs[i];
+
+		/* One the store will refuse is left for the writer to
+		 * refuse. */
+		ev->body_hashed = 0;
+		if (ls_event_rec_len(ev, &toobig) == 0)
+			continue;
+		ev->body_hashed = 1;
+		if (pend == NULL)
+			pend = ev;
+		else {
+			ls_event_digest2(&h->h, pend, pend->body_hash, ev,
+			    ev->body_hash);
+			pend = NULL;
+		}
+	}
+	if (pend != NULL)
+		ls_event_digest(&h->h, pend, pend->body_hash);
 }
 
 int

@@ -108,7 +108,9 @@ int logstore_append(struct logstore *ls, struct event *ev);
 struct logstore_hasher;
 struct logstore_hasher *logstore_hasher_new(void);
 void logstore_hasher_free(struct logstore_hasher *h);
-void logstore_event_prehash(struct logstore_hasher *h, struct event *ev);
+/* Hashes evs[0..n), two at a time where it can (see core/sha256.h). */
+void logstore_event_prehash(struct logstore_hasher *h, struct event **evs,
+    size_t n);
 
 /* Makes every appended record durable (fdatasync, and fsync of the
  * directory when a file was created or removed), after waiting for a
