@@ -419,6 +419,11 @@ int ls_src_next(struct ls_src *s, struct ls_rec *r, uint64_t *recoff,
 #define LS_ZQ_MAX	8
 /* After a failure (disk full), the compressor tries again this late. */
 #define LS_ZQ_RETRY_NS	(60 * 1000000000LL)
+/* While more than this many bytes a second are appended, the compressor
+ * leaves sealed segments for later (until the backlog reaches LS_ZQ_MAX),
+ * measured over LS_ZQ_BUSY_WINDOW_NS before each one. */
+#define LS_ZQ_BUSY_BPS	(16ull << 20)
+#define LS_ZQ_BUSY_WINDOW_NS	(50 * 1000000LL)
 
 enum ls_zstate {
 	LS_ZJ_QUEUED,		/* waiting */
@@ -455,6 +460,8 @@ struct ls_zq {
 	atomic_int	 cancel;	/* the busy job's segment expired */
 	atomic_uint_fast64_t pending;	/* jobs queued, busy or renaming */
 	atomic_uint_fast64_t compressed; /* segments compressed since open */
+	atomic_uint_fast64_t appended;	/* bytes the writer wrote out */
+	atomic_int_fast64_t appended_ns; /* when it last did (monotonic) */
 
 	/* Set before the thread starts, read-only after. */
 	int		 dirfd;		/* borrowed from the store */
@@ -466,6 +473,9 @@ struct ls_zq {
 	size_t		 incap, outcap;
 };
 
+/* The writer wrote out n more bytes (the compressor's measure of how
+ * busy ingestion is).  z may be NULL. */
+void ls_zq_appended(struct ls_zq *z, uint64_t n);
 /* Returns a new, idle compressor over dirfd (not owned), or NULL. */
 struct ls_zq *ls_zq_new(int dirfd, int level);
 /* Starts its thread.  Returns 0 or MAMORI_ESYS. */
@@ -525,6 +535,8 @@ struct ls_sync_job {
 	struct ls_ckpt	 c;
 	int		 head;		/* then write head h */
 	struct ls_head	 h;
+	struct ls_wb	*wb;		/* writes of fd below target to wait
+					   for first, or NULL */
 	int		 rc;		/* result: 0 or MAMORI_EIO */
 	int		 err;		/* its errno */
 };
@@ -539,6 +551,8 @@ struct logstore {
 	struct ls_hasher h;
 	struct ls_zq	*zq;		/* the compressor */
 	struct ls_syncer *sy;		/* the sync thread; NULL: sync inline */
+	struct ls_wb	*wb;		/* the write-behind thread; NULL:
+					   buffers written inline */
 	int		 zq_armed;
 
 	/* The active segment; fd is -1 when there is none (after a seal,
@@ -546,7 +560,8 @@ struct logstore {
 	int		 fd;
 	uint64_t	 segno;
 	struct ls_seghdr hdr;
-	uint64_t	 file_off;	/* bytes written to the file */
+	uint64_t	 file_off;	/* bytes written to the file, or queued
+					   for writing (ls->wb) */
 	uint64_t	 synced_off;	/* bytes made durable */
 	uint8_t		*buf;		/* records not yet written */
 	size_t		 buf_len, buf_cap;
@@ -590,6 +605,24 @@ struct logstore {
 	struct logstore_stats st;
 };
 
+/*
+ * The write-behind thread (logstore-wbuf.c).  ls_wb_new() returns NULL when
+ * it cannot start (buffers are then written on the writer's thread).
+ * ls_wb_submit() queues buf[0..len) for writing to fd at off and puts a
+ * free buffer in *buf, waiting for one; ls_wb_drain() waits until all
+ * queued writes are done; both try a failed write once more and return
+ * 0 or MAMORI_EIO (errno set; nothing queued by a failed submit).
+ * ls_wb_wait() waits until the writes to fd below target are done,
+ * without retrying: 0 or MAMORI_EIO.  ls_wb_free() writes what is queued
+ * and stops; the buffer the writer holds stays the writer's.
+ */
+struct ls_wb *ls_wb_new(void);
+void ls_wb_free(struct ls_wb *w);
+int ls_wb_submit(struct ls_wb *w, int fd, uint64_t off, uint8_t **buf,
+    size_t len);
+int ls_wb_drain(struct ls_wb *w);
+int ls_wb_wait(struct ls_wb *w, int fd, uint64_t target);
+
 /* The sync thread (logstore-sync.c).  ls_sy_new() returns NULL when it
  * cannot start one (the store then syncs inline).  ls_sy_idle() waits
  * until no sync runs; ls_sy_free() (NULL: no-op) stops the thread. */
@@ -630,9 +663,13 @@ ls_arm(struct logstore *ls)
 /* Formats a notice and hands it to o.notice. */
 void ls_notice(struct logstore *ls, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Writes out the buffered records (not synced).  Returns 0 or MAMORI_EIO;
- * on failure the file is cut back and the records stay buffered. */
+/* Writes out the buffered records (not synced), waiting for the
+ * write-behind thread to finish.  Returns 0 or MAMORI_EIO; on failure the
+ * file is cut back and the records stay buffered or queued. */
 int ls_flush(struct logstore *ls);
+/* The same without waiting: the buffer goes to the write-behind thread
+ * (written here when there is none). */
+int ls_flush_start(struct logstore *ls);
 /* Creates the next segment file with its header (buffered); with tmp, as
  * NNNNNN.seg.tmp, which ls_seg_publish() renames once no seal runs
  * (0 when there is nothing to do).  Each returns 0 or MAMORI_EIO. */

@@ -81,6 +81,9 @@ ls_sync_run(int dirfd, const struct ls_key *key, struct ls_sync_job *j)
 	j->err = 0;
 	if (j->dir && fsync(dirfd) != 0)
 		j->rc = MAMORI_EIO;
+	if (j->rc == 0 && j->fd >= 0 && j->wb != NULL &&
+	    ls_wb_wait(j->wb, j->fd, j->target) != 0)
+		j->rc = MAMORI_EIO;
 	if (j->rc == 0 && j->fd >= 0 && fdatasync(j->fd) != 0)
 		j->rc = MAMORI_EIO;
 	if (j->rc == 0 && j->seal)
@@ -271,13 +274,15 @@ logstore_sync_start(struct logstore *ls)
 		post(y, &j);
 		return 0;
 	}
-	if (ls->fd >= 0 && (rc = ls_flush(ls)) != 0)
+	/* The buffer is written behind (ls->wb); the job waits for it. */
+	if (ls->fd >= 0 && (rc = ls_flush_start(ls)) != 0)
 		return rc;
 	j.dir = ls->dir_dirty;
 	if (ls->fd >= 0 && ls->synced_off != ls->file_off) {
 		j.fd = ls->fd;
 		j.segno = ls->segno;
 		j.target = ls->file_off;
+		j.wb = ls->wb;
 	}
 	if (ls->head_due && !ls->head_bad && ls->head_seq != ls->next_seq - 1) {
 		j.head = 1;

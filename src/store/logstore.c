@@ -89,13 +89,18 @@ ls_notice(struct logstore *ls, const char *fmt, ...)
 }
 
 int
-ls_flush(struct logstore *ls)
+ls_flush_start(struct logstore *ls)
 {
-	int e;
+	int e, rc;
 
 	if (ls->buf_len == 0)
 		return 0;
-	if (ls_pwrite_all(ls->fd, ls->buf, ls->buf_len, ls->file_off) != 0) {
+	if (ls->wb != NULL) {
+		if ((rc = ls_wb_submit(ls->wb, ls->fd, ls->file_off, &ls->buf,
+		    ls->buf_len)) != 0)
+			return rc;
+	} else if (ls_pwrite_all(ls->fd, ls->buf, ls->buf_len,
+	    ls->file_off) != 0) {
 		e = errno;
 		/* Cut off whatever part got written: the records stay in the
 		 * buffer and are written again by the next flush. */
@@ -104,9 +109,20 @@ ls_flush(struct logstore *ls)
 		errno = e;
 		return MAMORI_EIO;
 	}
+	ls_zq_appended(ls->zq, ls->buf_len);
 	ls->file_off += ls->buf_len;
 	ls->buf_len = 0;
 	return 0;
+}
+
+int
+ls_flush(struct logstore *ls)
+{
+	int rc;
+
+	if ((rc = ls_flush_start(ls)) != 0)
+		return rc;
+	return ls_wb_drain(ls->wb);
 }
 
 int
@@ -168,7 +184,7 @@ ls_rec_begin(struct logstore *ls, size_t len, uint8_t **out)
 		return rc;
 	if (len <= ls->buf_cap) {
 		if (len > ls->buf_cap - ls->buf_len &&
-		    (rc = ls_flush(ls)) != 0)
+		    (rc = ls_flush_start(ls)) != 0)
 			return rc;
 		*out = ls->buf + ls->buf_len;
 		return 0;
@@ -441,6 +457,8 @@ logstore_close(struct logstore *ls)
 		(void)ls_head_update(ls);
 	ls_sy_free(ls->sy);
 	ls->sy = NULL;
+	ls_wb_free(ls->wb);
+	ls->wb = NULL;
 	if (ls->fd >= 0)
 		close(ls->fd);
 	if (ls->sealing)
@@ -1084,6 +1102,9 @@ logstore_open(const struct logstore_opts *o, char *err, size_t errlen)
 	    ls->o.sync_done_arg)) == NULL)
 		ls_notice(ls, "cannot start the sync thread (%s); syncing "
 		    "on the writer's thread", strerror(errno));
+	else if ((ls->wb = ls_wb_new()) == NULL)
+		ls_notice(ls, "cannot start the write-behind thread (%s); "
+		    "writing on the writer's thread", strerror(errno));
 	/* It takes its first job at the writer's first call (ls_arm()). */
 	if (ls_zq_start(ls->zq) != 0)
 		ls_notice(ls, "cannot start the compression thread (%s); "

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -881,6 +882,57 @@ TEST(test_prehash_batch)
 	logstore_hasher_free(h);
 	logstore_close(ls);
 	CHECK_INT(verify(&e, msg, sizeof(msg)), 0);
+}
+
+/*
+ * The write-behind thread (logstore-wbuf.c) on a write that fails: the
+ * file is cut back to where the write began, waiting and draining say
+ * so, a drain tries the write once more, and once the cause is gone
+ * (here a file size limit, EFBIG) the same bytes land in order.
+ */
+TEST(test_write_behind_failure)
+{
+	struct ls_wb *w;
+	struct rlimit old, lim;
+	struct stat sb;
+	uint8_t *buf, *back;
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/wb", tmproot);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0 ||
+	    getrlimit(RLIMIT_FSIZE, &old) != 0 ||
+	    (w = ls_wb_new()) == NULL ||
+	    (buf = malloc(LS_WBUF_SIZE)) == NULL ||
+	    (back = malloc(LS_WBUF_SIZE)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = LS_WBUF_SIZE + LS_WBUF_SIZE / 2;
+	CHECK_INT(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	memset(buf, 'A', LS_WBUF_SIZE);
+	CHECK_INT(ls_wb_submit(w, fd, 0, &buf, LS_WBUF_SIZE), 0);
+	memset(buf, 'B', LS_WBUF_SIZE);
+	CHECK_INT(ls_wb_submit(w, fd, LS_WBUF_SIZE, &buf, LS_WBUF_SIZE), 0);
+	CHECK_INT(ls_wb_wait(w, fd, LS_WBUF_SIZE), 0);
+	CHECK_INT(ls_wb_wait(w, fd, 2 * LS_WBUF_SIZE), MAMORI_EIO);
+	CHECK_INT(ls_wb_drain(w), MAMORI_EIO);		/* tried again */
+	CHECK_INT(errno, EFBIG);
+	CHECK(fstat(fd, &sb) == 0 && sb.st_size == LS_WBUF_SIZE);
+	CHECK_INT(setrlimit(RLIMIT_FSIZE, &old), 0);
+	CHECK_INT(ls_wb_drain(w), 0);
+	CHECK(fstat(fd, &sb) == 0 && sb.st_size == 2 * LS_WBUF_SIZE);
+	CHECK(pread(fd, back, LS_WBUF_SIZE, LS_WBUF_SIZE) == LS_WBUF_SIZE &&
+	    back[0] == 'B' && back[LS_WBUF_SIZE - 1] == 'B');
+	CHECK(pread(fd, back, LS_WBUF_SIZE, 0) == LS_WBUF_SIZE &&
+	    back[0] == 'A' && back[LS_WBUF_SIZE - 1] == 'A');
+	signal(SIGXFSZ, SIG_DFL);
+	ls_wb_free(w);
+	free(buf);
+	free(back);
+	close(fd);
 }
 
 TEST(test_empty_store)
@@ -2866,6 +2918,7 @@ main(void)
 	RUN(test_sync_async);
 	RUN(test_prehash_contract);
 	RUN(test_prehash_batch);
+	RUN(test_write_behind_failure);
 	RUN(test_tamper_active_flip);
 	RUN(test_tamper_delete_record);
 	RUN(test_tamper_truncate_end);
