@@ -319,6 +319,8 @@ server_worker_thread(void *arg)
 		for (i = 0; i < n; i++) {
 			struct event *ev = items[i];
 
+			if (i + 2 < n)
+				event_prefetch(items[i + 2]);
 			/* mamori's own events (the sensor's) come parsed. */
 			if (ev->format != EVENT_FMT_INTERNAL) {
 				if (syslog_parse(ev, &s->parse_opts) != 0)

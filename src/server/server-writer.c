@@ -328,6 +328,8 @@ server_writer_thread(void *arg)
 		for (i = 0; i < n; i++) {
 			struct event *ev = items[i];
 
+			if (i + 2 < n)
+				event_prefetch(items[i + 2]);
 			if ((rc = append_one(s, cur, ev, &failing)) != 0) {
 				/* Given up at shutdown: not stored, so not
 				 * acknowledged either. */
