@@ -411,15 +411,21 @@ static uint64_t
 take_job(struct ls_zq *z, uint64_t *raw)
 {
 	struct ls_zjob *j;
+	int quiet = 0;		/* ingest_busy() said no just now */
 
 	for (;;) {
 		if (atomic_load(&z->stop))
 			return 0;
 		if ((j = next_job(z)) != NULL) {
-			if (!ingest_busy(z))
+			if (quiet)
 				break;
-			continue;	/* it may be gone meanwhile */
+			/* It waits without the lock: the job may be gone,
+			 * and the array moved, when it returns, so the job
+			 * is looked up again. */
+			quiet = !ingest_busy(z);
+			continue;
 		}
+		quiet = 0;
 		if (z->failing && z->armed && !z->hold) {
 			/* Backing off after a failure; cv uses the
 			 * realtime clock, the deadline is monotonic. */
