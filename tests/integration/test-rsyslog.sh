@@ -12,37 +12,70 @@ rport=$(free_port tcp)
 start_server --listen "tcp://127.0.0.1:$tport" \
     --listen "relp://127.0.0.1:$rport" || exit 1
 
-in1=$(free_port tcp)
-in2=$((in1 + 1))
-in3=$((in1 + 2))
+# Three ports for rsyslog's inputs, each found free and none of them the
+# server's; a port taken between the check and rsyslog's bind (another
+# test starting meanwhile) makes rsyslog say "Address already in use",
+# and it is started again on three others.
+other_port() {	# a free TCP port not among "$@"
+	while :; do
+		q=$(free_port tcp)
+		case " $* " in *" $q "*) continue ;; esac
+		echo "$q"
+		return
+	done
+}
 mkdir -p "$T/rsyslog"
-cat > "$T/rsyslog.conf" <<CONF
-global(workDirectory="$T/rsyslog")
-module(load="imtcp")
-module(load="omrelp")
-input(type="imtcp" port="$in1" ruleset="fwd3164")
-input(type="imtcp" port="$in2" ruleset="fwd5424")
-input(type="imtcp" port="$in3" ruleset="fwdrelp")
-ruleset(name="fwd3164") {
-  action(type="omfwd" target="127.0.0.1" port="$tport" protocol="tcp"
-         template="RSYSLOG_ForwardFormat")
-}
-ruleset(name="fwd5424") {
-  action(type="omfwd" target="127.0.0.1" port="$tport" protocol="tcp"
-         TCP_Framing="octet-counted"
-         template="RSYSLOG_SyslogProtocol23Format")
-}
-ruleset(name="fwdrelp") {
-  action(type="omrelp" target="127.0.0.1" port="$rport"
-         template="RSYSLOG_SyslogProtocol23Format")
-}
+start_rsyslog() {
+	in1=$(other_port "$tport" "$rport")
+	in2=$(other_port "$tport" "$rport" "$in1")
+	in3=$(other_port "$tport" "$rport" "$in1" "$in2")
+	cat > "$T/rsyslog.conf" <<CONF
+	global(workDirectory="$T/rsyslog")
+	module(load="imtcp")
+	module(load="omrelp")
+	input(type="imtcp" port="$in1" ruleset="fwd3164")
+	input(type="imtcp" port="$in2" ruleset="fwd5424")
+	input(type="imtcp" port="$in3" ruleset="fwdrelp")
+	ruleset(name="fwd3164") {
+	  action(type="omfwd" target="127.0.0.1" port="$tport" protocol="tcp"
+	         template="RSYSLOG_ForwardFormat")
+	}
+	ruleset(name="fwd5424") {
+	  action(type="omfwd" target="127.0.0.1" port="$tport" protocol="tcp"
+	         TCP_Framing="octet-counted"
+	         template="RSYSLOG_SyslogProtocol23Format")
+	}
+	ruleset(name="fwdrelp") {
+	  action(type="omrelp" target="127.0.0.1" port="$rport"
+	         template="RSYSLOG_SyslogProtocol23Format")
+	}
 CONF
-rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslogd.pid" \
-    >"$T/rsyslogd.out" 2>&1 &
-echo $! > "$T/rsyslogd-main.pid"
-i=0
-while ! ss -Hltn "sport = :$in3" | grep -q . && [ $i -lt 100 ]; do
-	sleep 0.1; i=$((i + 1))
+	rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslogd.pid" \
+	    >"$T/rsyslogd.out" 2>&1 &
+	echo $! > "$T/rsyslogd-main.pid"
+	i=0
+	while [ $i -lt 100 ]; do
+		up=0
+		for q in "$in1" "$in2" "$in3"; do
+			ss -Hltn "sport = :$q" | grep -q . && up=$((up + 1))
+		done
+		[ $up -eq 3 ] && return 0
+		grep -q "Address already in use" "$T/rsyslogd.out" && break
+		sleep 0.1; i=$((i + 1))
+	done
+	kill "$(cat "$T/rsyslogd-main.pid")" 2>/dev/null
+	wait "$(cat "$T/rsyslogd-main.pid")" 2>/dev/null
+	rm -f "$T/rsyslogd.pid"
+	return 1
+}
+tries=0
+until start_rsyslog; do
+	tries=$((tries + 1))
+	if [ $tries -ge 3 ]; then
+		cat "$T/rsyslogd.out"
+		fail "rsyslogd did not listen on its three ports"
+		finish
+	fi
 done
 
 send() {	# port tag message
