@@ -49,6 +49,8 @@
 
 #define NS_PER_SEC	1000000000LL
 #define SNAPLEN		65535
+#define CAP_TIMEOUT_MS	50		/* see net_capture_open() */
+#define CAP_BUFFER	(16 << 20)	/* bytes of the kernel's ring */
 #define TICK_NS		NS_PER_SEC
 #define READ_BUF	(1 << 20)	/* stdio buffer for capture files */
 #define PIPE_BATCH	(128 * 1024)	/* bytes of records per batch */
@@ -1176,10 +1178,20 @@ net_capture_open(const char *iface, const char *bpf,
 		mamori_seterr(err, errlen, "%s: %s", iface, perr);
 		return MAMORI_EINVAL;
 	}
+	/*
+	 * Not immediate mode: libpcap then takes the kernel's TPACKET_V2
+	 * ring, a slot of SNAPLEN bytes a packet, and its default 2 MiB
+	 * held 30 packets; an nmap burst (2,000 packets in 0.1 s) overran
+	 * it whenever this thread paused, and a scan went unseen
+	 * (integration/sensor-server failed one run in three).  With a
+	 * timeout the kernel packs packets into blocks (TPACKET_V3): the
+	 * buffer holds about CAP_BUFFER / 100 small ones, and a block is
+	 * handed over when full or CAP_TIMEOUT_MS after its first packet.
+	 */
 	(void)pcap_set_snaplen(pc, SNAPLEN);
 	(void)pcap_set_promisc(pc, 1);
-	(void)pcap_set_timeout(pc, 200);
-	(void)pcap_set_immediate_mode(pc, 1);
+	(void)pcap_set_timeout(pc, CAP_TIMEOUT_MS);
+	(void)pcap_set_buffer_size(pc, CAP_BUFFER);
 	(void)pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO);
 	if ((rc = pcap_activate(pc)) < 0) {
 		mamori_seterr(err, errlen, "%s: %s%s", iface,
@@ -1212,7 +1224,7 @@ net_capture_open(const char *iface, const char *bpf,
 	c->link = pcap_datalink(pc);
 	c->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
 	/* Non-blocking with poll(): a quiet link must not keep the loop
-	 * from seeing *stop (immediate mode ignores the read timeout). */
+	 * from seeing *stop. */
 	if (pcap_setnonblock(pc, 1, perr) != 0 ||
 	    (c->fd = pcap_get_selectable_fd(pc)) < 0) {
 		mamori_seterr(err, errlen, "%s: cannot poll the capture",
@@ -1251,7 +1263,7 @@ net_capture_run(struct net_capture *c, struct net_sensor *s,
     volatile int *stop, char *err, size_t errlen)
 {
 	struct pollfd pfd;
-	int rc;
+	int rc, i;
 
 	c->s = s;
 	pfd.fd = c->fd;
@@ -1281,9 +1293,15 @@ net_capture_run(struct net_capture *c, struct net_sensor *s,
 			net_flow_expire(s->flows, s->now_ns);
 		}
 	}
-	/* What the kernel holds already is part of the capture. */
-	while (pcap_dispatch(c->pc, -1, live_packet, (u_char *)c) > 0)
-		;
+	/* What the kernel holds already is part of the capture, and so is
+	 * its block still filling, which it hands over CAP_TIMEOUT_MS after
+	 * that block's first packet. */
+	for (i = 0; i < 2; i++) {
+		(void)poll(&pfd, 1, 2 * CAP_TIMEOUT_MS);
+		while (pcap_dispatch(c->pc, -1, live_packet,
+		    (u_char *)c) > 0)
+			;
+	}
 	return 0;
 }
 
