@@ -459,6 +459,9 @@ struct pipe {
 	struct batch	*cur;		/* the reader's */
 	struct batch	*all[PIPE_NBATCH];
 	int		 nall;		/* batches made so far */
+	/* Empty batches the reader took back, the last replayed last. */
+	void		*spare[PIPE_NBATCH];
+	int		 nspare;
 	struct file_read *fr;
 	int		 rc;		/* read_all()'s */
 	int		 stop;		/* the reader's queues closed */
@@ -522,6 +525,7 @@ static int
 pipe_next(struct pipe *pp)
 {
 	void *b;
+	int n;
 
 	if (pp->cur != NULL) {
 		if (queue_push(pp->full, pp->cur, pp->cur->used,
@@ -534,14 +538,21 @@ pipe_next(struct pipe *pp)
 	 * rather than all of them, each as fresh memory at first. */
 	if (pp->stop)
 		return -1;
-	if (queue_pop(pp->empty, &b, NULL, 1, 0) != 1) {
-		if (pp->nall < PIPE_NBATCH && (b = malloc(sizeof(struct batch)))
-		    != NULL)
-			pp->all[pp->nall++] = b;
-		else if (pipe_pop(pp->empty, &b) != 1) {
-			pp->stop = 1;
-			return -1;
-		}
+	/* The empty queue is oldest first; the reader takes all it holds
+	 * and fills the one replayed last, still in the caches.  Taken in
+	 * turn, once a stall had the reader make them all, every batch
+	 * would go round, megabytes of cold memory to write and read. */
+	if ((n = queue_pop(pp->empty, pp->spare + pp->nspare, NULL,
+	    (size_t)(PIPE_NBATCH - pp->nspare), 0)) > 0)
+		pp->nspare += n;
+	if (pp->nspare > 0)
+		b = pp->spare[--pp->nspare];
+	else if (pp->nall < PIPE_NBATCH && (b = malloc(sizeof(struct batch)))
+	    != NULL)
+		pp->all[pp->nall++] = b;
+	else if (pipe_pop(pp->empty, &b) != 1) {
+		pp->stop = 1;
+		return -1;
 	}
 	pp->cur = b;
 	pp->cur->used = 0;
