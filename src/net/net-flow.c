@@ -548,8 +548,8 @@ flow_gone(struct net_flow_table *t, struct flow *e, enum net_flow_end why)
 	if (((uintptr_t)e->f.ext[0] | (uintptr_t)e->f.ext[1] |
 	    (uintptr_t)e->f.ext[2] | (uintptr_t)e->f.ext[3]) != 0) {
 		for (i = 0; i < NET_FLOW_NEXT; i++)
-			if (e->f.ext[i] != NULL && e->f.ext_free[i] != NULL)
-				e->f.ext_free[i](e->f.ext[i]);
+			if (e->f.ext[i] != NULL && e->f.ext[i]->free != NULL)
+				e->f.ext[i]->free(e->f.ext[i]);
 	}
 	memcpy((void *)e, &t->spare, sizeof(void *));
 	t->spare = e;

@@ -242,10 +242,12 @@ typedef void net_stream_data_cb(void *arg, int dir, const uint8_t *win,
 struct net_stream;
 
 /* A stream for one flow, charged to m (a reference is taken).  NULL when
- * out of memory or over m's cap. */
+ * out of memory or over m's cap.  It begins with its struct
+ * net_flow_ext: the flow's NET_FLOW_EXT_STREAM slot holds the stream
+ * itself, which the flow table frees when the flow ends. */
 struct net_stream *net_stream_new(struct net_stream_mem *m, uint32_t window,
     uint32_t ooo);
-/* For f->ext_free[]: frees s (void * for the flow's slot). */
+/* Frees s (NULL: nothing). */
 void net_stream_free(void *s);
 
 /*

@@ -1103,7 +1103,8 @@ net_sig_packet(struct net_sig_ctx *c, const struct net_pkt *p,
 	tcp = p->proto == NET_P_TCP && p->l4 != NULL;
 
 	if (tcp && f != NULL && (s->has_stream || s->has_http)) {
-		struct net_stream *st = f->ext[NET_FLOW_EXT_STREAM];
+		struct net_stream *st = (struct net_stream *)(void *)
+		    f->ext[NET_FLOW_EXT_STREAM];
 
 		/* The stream is made at the first payload, from what the
 		 * flow's SYNs and acknowledgements taught before (kept in
@@ -1116,9 +1117,8 @@ net_sig_packet(struct net_sig_ctx *c, const struct net_pkt *p,
 			    NULL) {
 				if (f->sig_started)
 					net_stream_start(st, f->sig_seq);
-				f->ext[NET_FLOW_EXT_STREAM] = st;
-				f->ext_free[NET_FLOW_EXT_STREAM] =
-				    net_stream_free;
+				f->ext[NET_FLOW_EXT_STREAM] =
+				    (struct net_flow_ext *)(void *)st;
 			} else if (p->plen == 0 && (f->sig_started ||
 			    (p->tcp_flags & NET_TH_SYN))) {
 				f->sig_started = 1;

@@ -182,7 +182,7 @@ void net_sig_ctx_free(struct net_sig_ctx *c);
  * Drop and reject rules report like alert; a matching pass rule
  * silences the packet.  TCP payload is matched over f's reassembled
  * stream, kept in f->ext[NET_FLOW_EXT_STREAM] (created here, freed with
- * the flow by f->ext_free[]); call this for every packet of the flow,
+ * the flow by its free function); call this for every packet of the flow,
  * pure ACKs included, so that the stream sees acknowledgements.  The
  * detection passed to cb is valid only during the call.
  */

@@ -47,6 +47,7 @@ struct sdir {
 };
 
 struct net_stream {
+	struct net_flow_ext ext;	/* first: the flow's slot holds it */
 	struct net_stream_mem *mem;
 	uint32_t	 window, ooo;
 	uint8_t		 app;		/* NET_STREAM_APP_* */
@@ -99,6 +100,12 @@ mem_release(struct net_stream_mem *m, void *p, size_t n)
 	m->used -= n;
 }
 
+static void
+stream_ext_free(struct net_flow_ext *x)
+{
+	net_stream_free(x);
+}
+
 struct net_stream *
 net_stream_new(struct net_stream_mem *m, uint32_t window, uint32_t ooo)
 {
@@ -112,6 +119,7 @@ net_stream_new(struct net_stream_mem *m, uint32_t window, uint32_t ooo)
 	} else if ((s = mem_alloc(m, sizeof(*s))) == NULL)
 		return NULL;
 	memset(s, 0, sizeof(*s));
+	s->ext.free = stream_ext_free;
 	s->mem = net_stream_mem_ref(m);
 	s->window = window < 64 ? 64 : window;	/* updates are window/2 */
 	s->ooo = ooo;

@@ -104,7 +104,7 @@ run(const struct net_sigset *s, const uint8_t *pl, uint32_t len)
 	net_sig_packet(c, &p, &f, 1, check_detection, (void *)s);
 	for (i = 0; i < NET_FLOW_NEXT; i++)
 		if (f.ext[i] != NULL)
-			f.ext_free[i](f.ext[i]);
+			f.ext[i]->free(f.ext[i]);
 	pkt(&p, 17, 0, pl, len);
 	net_sig_packet(c, &p, NULL, 0, check_detection, (void *)s);
 	pkt(&p, 1, 0, pl, len);
@@ -171,7 +171,7 @@ run_schedule(const struct net_sigset *s, const uint8_t *pl, uint32_t len)
 	}
 	for (k = 0; k < NET_FLOW_NEXT; k++)
 		if (f.ext[k] != NULL)
-			f.ext_free[k](f.ext[k]);
+			f.ext[k]->free(f.ext[k]);
 	net_sig_ctx_free(c);
 }
 

@@ -182,13 +182,23 @@ struct ended {
 
 static int ext_frees;
 
-static void
-ext_free(void *v)
-{
-	int *alive = v;
+/* What a test keeps in a flow's slot. */
+struct alive {
+	struct net_flow_ext x;
+	int		 alive;
+};
 
-	*alive = 0;
+static void
+ext_free(struct net_flow_ext *x)
+{
+	((struct alive *)(void *)x)->alive = 0;
 	ext_frees++;
+}
+
+static void
+heap_free(struct net_flow_ext *x)
+{
+	free(x);
 }
 
 static void
@@ -205,7 +215,7 @@ on_end(void *arg, const struct net_flow *f, enum net_flow_end why)
 	strcpy(e->history[e->n], f->history);
 	e->orig_p[e->n] = f->orig_p;
 	e->ext_alive[e->n] = f->ext[NET_FLOW_EXT_DETECT] != NULL ?
-	    *(int *)f->ext[NET_FLOW_EXT_DETECT] : -1;
+	    ((struct alive *)(void *)f->ext[NET_FLOW_EXT_DETECT])->alive : -1;
 	e->json[e->n] = net_flow_conn_json(f);
 	e->n++;
 }
@@ -758,32 +768,34 @@ TEST(ext_slots)
 	struct ended e;
 	struct net_flow_table *t = table(&e, 0);
 	struct net_flow *f;
-	int dir, alive1 = 1, alive2 = 1, *heap;
+	struct alive a1 = { { ext_free }, 1 }, a2 = { { ext_free }, 1 };
+	struct alive kept = { { NULL }, 1 };
+	struct net_flow_ext *heap;
+	int dir;
 
 	ext_frees = 0;
 	f = upd(t, udp(1, "10.0.0.1", 1, "10.0.0.2", 2, 1), &dir, NULL);
-	f->ext[NET_FLOW_EXT_DETECT] = &alive1;
-	f->ext_free[NET_FLOW_EXT_DETECT] = ext_free;
+	f->ext[NET_FLOW_EXT_DETECT] = &a1.x;
 	f = upd(t, udp(50, "10.0.0.1", 3, "10.0.0.2", 4, 1), &dir, NULL);
-	f->ext[NET_FLOW_EXT_DETECT] = &alive2;
-	f->ext_free[NET_FLOW_EXT_DETECT] = ext_free;
+	f->ext[NET_FLOW_EXT_DETECT] = &a2.x;
 	/* Heap memory in another slot, freed by free(3): ASan checks. */
 	if ((heap = malloc(64)) != NULL) {
+		heap->free = heap_free;
 		f->ext[NET_FLOW_EXT_STREAM] = heap;
-		f->ext_free[NET_FLOW_EXT_STREAM] = free;
 	}
 	/* A slot without a free function is left alone. */
-	f->ext[NET_FLOW_EXT_SIG] = &alive2;
+	f->ext[NET_FLOW_EXT_SIG] = &kept.x;
 
 	net_flow_expire(t, 62 * SEC);
 	CHECK_INT(e.n, 1);
 	CHECK_INT(e.ext_alive[0], 1);		/* seen before the free */
-	CHECK_INT(alive1, 0);
+	CHECK_INT(a1.alive, 0);
 	CHECK_INT(ext_frees, 1);
 	net_flow_table_free(t);
 	CHECK_INT(e.n, 2);
 	CHECK_INT(e.ext_alive[1], 1);
-	CHECK_INT(alive2, 0);
+	CHECK_INT(a2.alive, 0);
+	CHECK_INT(kept.alive, 1);
 	CHECK_INT(ext_frees, 2);
 	ended_release(&e);
 }

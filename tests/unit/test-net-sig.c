@@ -164,8 +164,8 @@ flow_release(struct net_flow *f)
 	int i;
 
 	for (i = 0; i < NET_FLOW_NEXT; i++)
-		if (f->ext[i] != NULL && f->ext_free[i] != NULL) {
-			f->ext_free[i](f->ext[i]);
+		if (f->ext[i] != NULL && f->ext[i]->free != NULL) {
+			f->ext[i]->free(f->ext[i]);
 			f->ext[i] = NULL;
 		}
 }
