@@ -77,6 +77,8 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,7 +427,7 @@ struct rules_pat {
 	char		*pcre;		/* the PCRE2 pattern */
 	pcre2_code	*code;		/* unordered, leftmost match */
 	pcre2_code	*ocode;		/* alternatives in order, or NULL */
-	int		 jit, ojit;
+	atomic_int	 jit, ojit;	/* JIT_*: code's, ocode's */
 	int		 ncaps;
 	int		 negate;	/* Wazuh OS_Match "!pattern" */
 	uint32_t	 opts;		/* PCRE2 compile options of pcre */
@@ -1234,11 +1236,38 @@ pcre_compile(const char *pattern, uint32_t opts, const char *what,
 	return re;
 }
 
+/*
+ * A pattern is JIT-compiled at its first match, not when it is loaded: a
+ * ruleset has thousands of patterns, and a run that sees a few kinds of
+ * events matches a few of them (the JIT was a fifth of `mamori
+ * analyze`'s start-up, 4.4 of its 24 ms).  Several workers may match the
+ * same pattern at once, so the first compiles under a lock and the state
+ * is published with release order; later matches read it with one
+ * acquire load.  A failed JIT is not fatal: the interpreter gives the
+ * same answers.
+ */
+enum { JIT_LAZY = 0, JIT_OK, JIT_NONE };
+
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether re (JIT state *st) runs JIT-compiled; compiles it the first
+ * time. */
 static int
-jit(pcre2_code *re)
+jit_ready(atomic_int *st, pcre2_code *re)
 {
-	/* Not fatal: the interpreter gives the same answers. */
-	return pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
+	int v = atomic_load_explicit(st, memory_order_acquire);
+
+	if (v != JIT_LAZY)
+		return v == JIT_OK;
+	pthread_mutex_lock(&jit_lock);
+	if ((v = atomic_load_explicit(st, memory_order_relaxed)) ==
+	    JIT_LAZY) {
+		v = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0 ? JIT_OK :
+		    JIT_NONE;
+		atomic_store_explicit(st, v, memory_order_release);
+	}
+	pthread_mutex_unlock(&jit_lock);
+	return v == JIT_OK;
 }
 
 /*
@@ -1390,13 +1419,13 @@ rules_pat_compile(enum rules_pat_kind kind, const char *pattern, char *err,
 	if ((p->code = pcre_compile(p->pcre, opts, what, err,
 	    errlen)) == NULL)
 		goto fail;
-	p->jit = jit(p->code);
+	atomic_init(&p->jit, JIT_LAZY);
 	first_bytes(p);
 	if (ob.p != NULL && p->mode == MODE_PCRE) {
 		if ((p->ocode = pcre_compile(ob.p, opts | PCRE2_ANCHORED,
 		    what, err, errlen)) == NULL)
 			goto fail;
-		p->ojit = jit(p->ocode);
+		atomic_init(&p->ojit, JIT_LAZY);
 	}
 	free(ob.p);
 	ob.p = NULL;
@@ -1667,7 +1696,9 @@ rules_pat_exec(const struct rules_pat *p, struct rules_pat_scratch *sc,
 		return p->negate ? 1 : 0;
 	ordered = p->ocode != NULL && (end != NULL || caps != NULL);
 	re = ordered ? p->ocode : p->code;
-	use_jit = ordered ? p->ojit : p->jit;
+	/* The JIT state is the one field a match may set. */
+	use_jit = jit_ready(ordered ? (atomic_int *)(uintptr_t)&p->ojit :
+	    (atomic_int *)(uintptr_t)&p->jit, (pcre2_code *)(uintptr_t)re);
 	if (use_jit)
 		rc = pcre2_jit_match(re, s, len, 0, 0, sc->md, sc->mctx);
 	else
