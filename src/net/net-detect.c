@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "core/error.h"
 #include "core/yamldoc.h"
 #include "net/net-detect-impl.h"
@@ -386,7 +387,7 @@ net_nd_table_new(struct net_detect *d, const char *name, size_t cap,
 	size_t i, al = _Alignof(max_align_t);
 
 	if (d->ntables >= ND_NELEM(d->tables) ||
-	    (t = calloc(1, sizeof(*t))) == NULL)
+	    (t = mem_calloc_lines(sizeof(*t))) == NULL)
 		return NULL;
 	t->d = d;
 	t->name = name;
@@ -1868,7 +1869,7 @@ net_detect_new(const struct net_detect_conf *c, net_detect_cb *cb,
 {
 	struct net_detect *d;
 
-	if ((d = calloc(1, sizeof(*d))) == NULL)
+	if ((d = mem_calloc_lines(sizeof(*d))) == NULL)
 		return NULL;
 	d->c = c;
 	d->cb = cb;

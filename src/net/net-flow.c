@@ -46,6 +46,7 @@
 
 #include <jansson.h>
 
+#include "core/mem.h"
 #include "net/net-flow.h"
 
 #define FLOW_EXPIRE_BUDGET	64	/* flows ended per update, at most */
@@ -712,7 +713,7 @@ net_flow_table_new(const struct net_flow_conf *c, net_flow_end_cb *cb,
 	struct net_flow_table *t;
 	int i;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = mem_calloc_lines(sizeof(*t))) == NULL)
 		return NULL;
 	if (c != NULL)
 		t->conf = *c;

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "core/error.h"
 #include "net/net-sig-int.h"
 
@@ -300,7 +301,8 @@ net_sig_ctx_new_conf(const struct net_sigset *s, const struct net_sig_conf *conf
 	uint32_t slots = 64;
 	int i;
 
-	if (s == NULL || conf == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+	if (s == NULL || conf == NULL || (c = mem_calloc_lines(sizeof(*c))) ==
+	    NULL)
 		return NULL;
 	c->s = s;
 	c->conf = *conf;
@@ -321,9 +323,11 @@ net_sig_ctx_new_conf(const struct net_sigset *s, const struct net_sig_conf *conf
 	if (s->stream.db != NULL && hs_alloc_scratch(s->stream.db,
 	    &c->scratch) != HS_SUCCESS)
 		goto fail;
-	if ((c->cand = malloc((s->n > 0 ? s->n : 1) * sizeof(*c->cand))) ==
-	    NULL || (c->candbits = calloc((s->n + 63) / 64 + 1,
-	    sizeof(*c->candbits))) == NULL)
+	/* What the reader thread writes as it matches, on lines of its
+	 * own (mem_calloc_lines()), like c itself. */
+	if ((c->cand = mem_calloc_lines((s->n > 0 ? s->n : 1) *
+	    sizeof(*c->cand))) == NULL || (c->candbits = mem_calloc_lines(
+	    ((s->n + 63) / 64 + 1) * sizeof(*c->candbits))) == NULL)
 		goto fail;
 	if ((c->md = pcre2_match_data_create(1, NULL)) == NULL ||
 	    (c->mctx = pcre2_match_context_create(NULL)) == NULL ||
@@ -334,7 +338,7 @@ net_sig_ctx_new_conf(const struct net_sigset *s, const struct net_sig_conf *conf
 	pcre2_set_match_limit(c->mctx, SIG_PCRE_MATCH_LIMIT);
 	if ((c->thr = calloc(slots, sizeof(*c->thr))) == NULL)
 		goto fail;
-	if ((c->mem = calloc(1, sizeof(*c->mem))) == NULL)
+	if ((c->mem = mem_calloc_lines(sizeof(*c->mem))) == NULL)
 		goto fail;
 	c->mem->cap = c->conf.stream_memcap;
 	c->mem->refs = 1;
