@@ -345,17 +345,24 @@ server_writer_thread(void *arg)
 		}
 		if (closed) {
 			/* Everything appended, synced here at once; the sync
-			 * thread's last one (if any) finished before. */
+			 * thread's last one (if any) finished before, and
+			 * what it covered is stored even if this one fails. */
 			rc = sync_store(s, &failing);
 			if (fly != NULL) {
 				int frc;
 
-				if (logstore_sync_collect(s->store, &frc) &&
-				    frc == 0)
-					rc = 0;
-				settle(s, fly, rc);
+				settle(s, fly, logstore_sync_collect(s->store,
+				    &frc) && frc == 0 ? 0 : rc);
 			}
 			settle(s, cur, rc);
+			/* Given up: what was counted lost (and refused to
+			 * its senders) must not be written by the close
+			 * after all, should some space come free. */
+			if (rc != 0 && s->writer_gave_up &&
+			    logstore_abandon(s->store) != 0)
+				log_err("log store: cannot cut off the records "
+				    "given up on (%s); the next start may find "
+				    "some of them", strerror(errno));
 			break;
 		}
 		if (fly != NULL && logstore_sync_collect(s->store, &rc)) {

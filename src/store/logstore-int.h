@@ -599,6 +599,8 @@ struct logstore {
 	uint64_t	 pend_raw;	/* raw bytes waiting for compression */
 	uint64_t	 ratio_raw, ratio_zst;	/* compressed so far */
 
+	int		 abandoned;	/* logstore_abandon(): nothing more
+					   is written */
 	uint64_t	 head_seq;	/* seq the head file names */
 	int		 head_bad;	/* it disagreed with the store at
 					   open: kept as evidence */
@@ -613,14 +615,17 @@ struct logstore {
  * queued writes are done; both try a failed write once more and return
  * 0 or MAMORI_EIO (errno set; nothing queued by a failed submit).
  * ls_wb_wait() waits until the writes to fd below target are done,
- * without retrying: 0 or MAMORI_EIO.  ls_wb_free() writes what is queued
- * and stops; the buffer the writer holds stays the writer's.
+ * without retrying: 0 or MAMORI_EIO.  ls_wb_discard() drops what is
+ * queued, unwritten (after the write under way, if any, is done).
+ * ls_wb_free() writes what is queued and stops; the buffer the writer
+ * holds stays the writer's.
  */
 struct ls_wb *ls_wb_new(void);
 void ls_wb_free(struct ls_wb *w);
 int ls_wb_submit(struct ls_wb *w, int fd, uint64_t off, uint8_t **buf,
     size_t len);
 int ls_wb_drain(struct ls_wb *w);
+void ls_wb_discard(struct ls_wb *w);
 int ls_wb_wait(struct ls_wb *w, int fd, uint64_t target);
 
 /* The sync thread (logstore-sync.c).  ls_sy_new() returns NULL when it

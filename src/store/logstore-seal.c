@@ -327,6 +327,8 @@ logstore_maintain(struct logstore *ls, int64_t now_ns)
 	int64_t born;
 	int rc, full;
 
+	if (ls->abandoned)
+		return 0;
 	ls_arm(ls);
 	/* What the compressor finished, unless it holds its lock right
 	 * now: then next time. */

@@ -246,6 +246,10 @@ logstore_sync_start(struct logstore *ls)
 	struct ls_sync_job j;
 	int rc;
 
+	if (ls->abandoned) {
+		errno = EIO;
+		return MAMORI_EIO;
+	}
 	if (y == NULL)
 		return logstore_sync(ls) == 0 ? 1 : MAMORI_EIO;
 	ls->async = 1;

@@ -57,6 +57,7 @@ struct ls_wb {
 	unsigned	 head, nq;
 	uint8_t		*spare[LS_WB_BUFS];	/* buffers free for the writer */
 	int		 nspare;
+	int		 busy;		/* q[head] is being written */
 	int		 failed;	/* q[head] failed; stopped until retry */
 	int		 err;		/* its errno */
 };
@@ -76,12 +77,14 @@ wb_main(void *arg)
 		if (w->nq == 0 || w->failed)
 			break;		/* stopping, and nothing to write */
 		s = w->q[w->head];
+		w->busy = 1;
 		pthread_mutex_unlock(&w->mu);
 		rc = ls_pwrite_all(s.fd, s.buf, s.len, s.off);
 		e = errno;
 		if (rc != 0 && ftruncate(s.fd, (off_t)s.off) != 0)
 			(void)0;	/* verification will say what is left */
 		pthread_mutex_lock(&w->mu);
+		w->busy = 0;
 		if (rc != 0) {
 			w->failed = 1;
 			w->err = e;
@@ -223,6 +226,24 @@ ls_wb_drain(struct ls_wb *w)
 	rc = wait_retrying(w, drained);
 	pthread_mutex_unlock(&w->mu);
 	return rc;
+}
+
+void
+ls_wb_discard(struct ls_wb *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	while (w->nq > 0) {
+		w->spare[w->nspare++] = w->q[w->head].buf;
+		w->head = (w->head + 1) % LS_WB_BUFS;
+		w->nq--;
+	}
+	w->failed = 0;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
 }
 
 int

@@ -256,6 +256,10 @@ logstore_append(struct logstore *ls, struct event *ev)
 	size_t len;
 	int rc, toobig;
 
+	if (ls->abandoned) {
+		errno = EIO;
+		return MAMORI_EIO;
+	}
 	ls_arm(ls);
 	if ((len = ls_event_rec_len(ev, &toobig)) == 0)
 		return toobig ? MAMORI_ETOOBIG : MAMORI_EINVAL;
@@ -344,6 +348,10 @@ logstore_sync(struct logstore *ls)
 {
 	int rc;
 
+	if (ls->abandoned) {
+		errno = EIO;
+		return MAMORI_EIO;
+	}
 	ls_sy_idle(ls->sy);
 	/* A failed sync is simply done again here; a seal is finished. */
 	(void)ls_sy_reap(ls);
@@ -367,6 +375,37 @@ logstore_sync(struct logstore *ls)
 		ls->dir_dirty = 0;
 	}
 	return 0;
+}
+
+int
+logstore_abandon(struct logstore *ls)
+{
+	char name[LS_NAME_MAX];
+	int rc = 0;
+
+	if (ls->abandoned)
+		return 0;
+	ls->abandoned = 1;
+	/* No sync job may run on, nor a queued write: both use the file. */
+	ls_sy_idle(ls->sy);
+	(void)ls_sy_reap(ls);
+	ls_wb_discard(ls->wb);
+	ls->buf_len = 0;
+	if (ls->fd < 0)
+		return 0;
+	if (ls->synced_off < LS_SEG_HDR_LEN) {
+		/* Not even its header is durable: it holds nothing to keep
+		 * (and removing a file needs no space). */
+		ls_name(name, sizeof(name), ls->segno, ls->seg_tmp ?
+		    LS_SUFFIX_SEG ".tmp" : LS_SUFFIX_SEG);
+		if (unlinkat(ls->dirfd, name, 0) != 0)
+			rc = MAMORI_EIO;
+	} else if (ftruncate(ls->fd, (off_t)ls->synced_off) != 0)
+		rc = MAMORI_EIO;
+	close(ls->fd);
+	ls->fd = -1;
+	ls->file_off = ls->synced_off;
+	return rc;
 }
 
 void

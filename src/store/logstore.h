@@ -119,6 +119,21 @@ void logstore_event_prehash(struct logstore_hasher *h, struct event **evs,
 int logstore_sync(struct logstore *ls);
 
 /*
+ * Gives up on the records appended since the last sync that succeeded:
+ * for a writer that told their senders they were not stored (a disk
+ * still full after the stop request).  What of them reached the active
+ * segment is cut off (a segment holding no durable record is removed),
+ * what did not is dropped, and the store writes nothing more: appends
+ * and syncs fail with MAMORI_EIO, logstore_maintain() does nothing, and
+ * logstore_close() only closes.  Without this the close's last sync
+ * could still write records reported lost, once some space came free
+ * (a failed compression removing its output).  The next open goes on
+ * from the last durable record.  Returns 0, or MAMORI_EIO when the cut
+ * failed (what reached the file then stays, for the next open to find).
+ */
+int logstore_abandon(struct logstore *ls);
+
+/*
  * Group commit that does not stop the writer (logstore-sync.c).
  * logstore_sync_start() writes out the buffered records and has the
  * store's sync thread make them durable, and returns at once: 0 (begun),
