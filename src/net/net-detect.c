@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mem.h"
 #include "core/error.h"
+#include "core/mem.h"
 #include "core/yamldoc.h"
 #include "net/net-detect-impl.h"
 

@@ -39,8 +39,8 @@
 
 #include <pcap/pcap.h>
 
-#include "core/mem.h"
 #include "core/error.h"
+#include "core/mem.h"
 #include "core/queue.h"
 #include "net/net-detect.h"
 #include "net/net-flow.h"

@@ -35,8 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mem.h"
 #include "core/error.h"
+#include "core/mem.h"
 #include "net/net-sig-int.h"
 
 #define SIG_BUDGET		4096	/* searches per rule and buffer */
