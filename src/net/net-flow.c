@@ -43,6 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -167,6 +169,7 @@ struct net_flow_table {
 	unsigned char	*fresh, *fresh_end;	/* the newest slab's unused
 						   part */
 	size_t		 slab_bytes;
+	uint64_t	 secret[7];		/* key_hash()'s */
 };
 
 _Static_assert(sizeof(struct flow) % 64 == 0, "flows fill cache lines");
@@ -200,25 +203,29 @@ mum(uint64_t a, uint64_t b)
 /*
  * The hash of a key.  Every packet computes one, so its three products
  * are independent of each other (a chain of six multiplies, one
- * waiting for the other, was half of net_flow_key()'s time), each word
- * first masked by a constant of its own, then folded once more.
+ * waiting for the other, was half of net_flow_key()'s time): each word
+ * masked by a secret of the table's, multiplied in pairs, folded, and
+ * multiplied once more, as wyhash does.  The secrets are random: the
+ * keys come from the wire, and whoever could predict where they land in
+ * the index could aim thousands of flows at one run of slots, every
+ * lookup then walking all of it.
  */
 static uint64_t
-key_hash(const uint64_t w[6])
+key_hash(const struct net_flow_table *t, const uint64_t w[6])
 {
+	const uint64_t *s = t->secret;
 #ifdef __SIZEOF_INT128__
 	uint64_t h;
 
-	h = mum(w[0] ^ 0xa0761d6478bd642fULL, w[1] ^ 0xe7037ed1a0b428dbULL) ^
-	    mum(w[2] ^ 0x8ebc6af09c88c6e3ULL, w[3] ^ 0x589965cc75374cc3ULL) ^
-	    mum(w[4] ^ 0x1d8e4e27c47d124fULL, w[5] ^ 0x9e3779b97f4a7c15ULL);
-	return mum(h ^ 0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL);
+	h = mum(w[0] ^ s[0], w[1] ^ s[1]) ^ mum(w[2] ^ s[2], w[3] ^ s[3]) ^
+	    mum(w[4] ^ s[4], w[5] ^ s[5]);
+	return mum(h ^ s[6], 0xbb67ae8584caa73bULL);
 #else
-	uint64_t h = 0x6a09e667f3bcc908ULL;
+	uint64_t h = s[6];
 	int i;
 
 	for (i = 0; i < 6; i++)
-		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL + (h >> 29);
+		h = (h ^ w[i] ^ s[i]) * 0x9e3779b97f4a7c15ULL + (h >> 29);
 	return net_mix64(h);
 #endif
 }
@@ -711,6 +718,7 @@ net_flow_table_new(const struct net_flow_conf *c, net_flow_end_cb *cb,
     void *arg)
 {
 	struct net_flow_table *t;
+	uint64_t seed;
 	int i;
 
 	if ((t = mem_calloc_lines(sizeof(*t))) == NULL)
@@ -741,6 +749,12 @@ net_flow_table_new(const struct net_flow_conf *c, net_flow_end_cb *cb,
 	t->next_due = INT64_MAX;
 	for (i = 0; i < FC_N; i++)
 		t->lists[i].head = t->lists[i].tail = FLOW_NIL;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = 0x243f6a8885a308d3ULL ^ (uint64_t)(uintptr_t)t ^
+		    (uint64_t)time(NULL);
+	for (i = 0; i < 7; i++)
+		t->secret[i] = net_mix64(seed + (uint64_t)(i + 1) *
+		    0x9e3779b97f4a7c15ULL);
 	/* Slabs of 2 MiB (a huge page) once the cap needs that much; a
 	 * small table takes what its cap needs. */
 	t->slab_bytes = FLOW_SLAB;
@@ -1209,7 +1223,8 @@ flow_new(struct net_flow_table *t, const struct net_pkt *p,
 }
 
 void
-net_flow_key(const struct net_pkt *p, struct net_flow_key *k)
+net_flow_key(const struct net_flow_table *t, const struct net_pkt *p,
+    struct net_flow_key *k)
 {
 	int src_is_lo;
 
@@ -1221,7 +1236,7 @@ net_flow_key(const struct net_pkt *p, struct net_flow_key *k)
 	    p->l4 == NULL)
 		return;			/* no ports to key it by */
 	make_key(p, k->w, &src_is_lo);
-	k->hash = key_hash(k->w);
+	k->hash = key_hash(t, k->w);
 	k->src_is_lo = (uint8_t)src_is_lo;
 	k->ok = 1;
 }
@@ -1321,7 +1336,7 @@ net_flow_update(struct net_flow_table *t, const struct net_pkt *p, int *dir,
 {
 	struct net_flow_key k;
 
-	net_flow_key(p, &k);
+	net_flow_key(t, p, &k);
 	return net_flow_update_key(t, p, &k, dir, is_new);
 }
 

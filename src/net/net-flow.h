@@ -151,7 +151,7 @@ struct net_flow *net_flow_update(struct net_flow_table *t,
 /*
  * The same in two steps, for a caller that holds several decoded packets
  * at once: net_flow_key() works out a packet's key and hash (reading
- * nothing of the table), net_flow_prefetch() asks the CPU for the index
+ * only the table's hash secrets), net_flow_prefetch() asks the CPU for the index
  * slot it leads to and net_flow_prefetch_hit() for the flow found there,
  * and net_flow_update_key() then does what net_flow_update() does.  A
  * table the size of a busy link's does not fit the caches: each lookup
@@ -166,7 +166,8 @@ struct net_flow_key {
 	uint8_t		 ok;		/* 0: p has no flow */
 };
 
-void net_flow_key(const struct net_pkt *p, struct net_flow_key *k);
+void net_flow_key(const struct net_flow_table *t, const struct net_pkt *p,
+    struct net_flow_key *k);
 void net_flow_prefetch(const struct net_flow_table *t,
     const struct net_flow_key *k);
 void net_flow_prefetch_hit(const struct net_flow_table *t,

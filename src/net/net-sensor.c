@@ -384,7 +384,7 @@ sensor_batch(struct net_sensor *s, int link, const struct pkt_in *in,
 		s->blayers[i] = net_decode(&s->bp[i], link, in[i].data,
 		    in[i].caplen, in[i].wirelen, in[i].ts_ns);
 		if (ft != NULL) {
-			net_flow_key(&s->bp[i], &s->bk[i]);
+			net_flow_key(ft, &s->bp[i], &s->bk[i]);
 			net_flow_prefetch(ft, &s->bk[i]);
 		}
 	}

@@ -1309,6 +1309,29 @@ TEST(expiry_out_of_order)
 	ended_release(&e);
 }
 
+/* Each table hashes keys with secrets of its own (random), so that
+ * nobody can tell from the traffic which keys share a run of index
+ * slots: the same packet's key hashes differently in two tables (equal
+ * by chance once in 2^64), and the same in one table each time. */
+TEST(key_secret)
+{
+	struct ended e1, e2;
+	struct net_flow_table *t1 = table(&e1, 0), *t2 = table(&e2, 0);
+	struct net_flow_key a, b, c;
+	struct net_pkt p = *tcp(1, "10.0.0.1", 1000, "10.0.0.2", 80, S, 1, 0,
+	    0);
+
+	net_flow_key(t1, &p, &a);
+	net_flow_key(t1, &p, &c);
+	net_flow_key(t2, &p, &b);
+	CHECK(a.ok && b.ok);
+	CHECK(memcmp(a.w, b.w, sizeof(a.w)) == 0);	/* the same key */
+	CHECK(a.hash == c.hash);
+	CHECK(a.hash != b.hash);
+	net_flow_table_free(t1);
+	net_flow_table_free(t2);
+}
+
 /* The two-step API: a key worked out ahead finds the same flow in the
  * same direction as net_flow_update(), both directions share a key, and
  * prefetches through keys made before the table changed are harmless. */
@@ -1330,7 +1353,7 @@ TEST(key_ahead)
 	p[6] = *udp(1, "2001:db8::1", 5, "2001:db8::2", 6, 1);
 	p[7] = *udp(1, "2001:db8::2", 6, "2001:db8::1", 5, 1);
 	for (i = 0; i < 8; i++) {
-		net_flow_key(&p[i], &k[i]);
+		net_flow_key(t, &p[i], &k[i]);
 		CHECK_INT(k[i].ok, 1);
 	}
 	/* Each reply shares its request's key, from the other side. */
@@ -1372,7 +1395,7 @@ TEST(key_ahead)
 	memset(&kr, 0xa5, sizeof(kr));
 	memset(frame, 0, 14);
 	net_decode(&pkt, NET_LINK_ETHERNET, frame, 14, 14, 0);
-	net_flow_key(&pkt, &kr);
+	net_flow_key(t, &pkt, &kr);
 	CHECK_INT(kr.ok, 0);
 	net_flow_prefetch(t, &kr);
 	net_flow_prefetch_hit(t, &kr);
@@ -1399,6 +1422,7 @@ main(void)
 	RUN(bulk_expiry_order);
 	RUN(expiry_out_of_order);
 	RUN(key_ahead);
+	RUN(key_secret);
 	RUN(ext_slots);
 	RUN(uids);
 	RUN(conn_json);
