@@ -71,10 +71,14 @@ chown 1:1 "$R/owner"
 echo new > "$R/sub/new"
 rm "$R/removed"
 rmdir "$R/gone"
-ln -sfn mode "$R/link"
+# New inodes are made before the old ones are freed: a file system may
+# give a freed inode number to the next file made (a flake: both tools
+# then rightly saw no inode change, which the expected set has).
+ln -s mode "$R/link.new" && mv -T "$R/link.new" "$R/link"
 touch "$R/touched"
 ln "$R/hard" "$R/hard2"
-rm "$R/replaced" && mkdir "$R/replaced"
+mkdir "$R/replaced.new" && rm "$R/replaced" && mv -T "$R/replaced.new" \
+    "$R/replaced"
 # Each of these needs support from the file system $T is on.
 HAVE_XATTR=0
 $PY -c "import os; os.setxattr('$R/xattr', 'user.mamori', b'v1')" \
