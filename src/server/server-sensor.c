@@ -38,6 +38,9 @@ struct sensor_cap {
 	atomic_uint_fast64_t conn_records;
 	atomic_uint_fast64_t lost;	/* events the pipeline refused */
 	atomic_uint_fast64_t packets;
+	/* The kernel's counts when the capture stopped (the status saved
+	 * at shutdown comes after). */
+	uint64_t	 final_recv, final_drop;
 	char		 src[EVENT_SRC_MAX];
 };
 
@@ -223,6 +226,8 @@ server_sensor_stop(struct server *s)
 	for (i = 0; i < ss->ncaps; i++)
 		if (ss->caps[i].running) {
 			pthread_join(ss->caps[i].thread, NULL);
+			(void)net_capture_stats(ss->caps[i].cap,
+			    &ss->caps[i].final_recv, &ss->caps[i].final_drop);
 			ss->caps[i].running = 0;
 		}
 }
@@ -260,9 +265,10 @@ server_sensor_json(struct server *s)
 	for (i = 0; i < ss->ncaps; i++) {
 		struct sensor_cap *c = &ss->caps[i];
 
-		recv = drop = 0;
 		/* pcap_stats() is a getsockopt on Linux: safe beside the
-		 * capture thread. */
+		 * capture thread.  Once it stopped, its last counts. */
+		recv = c->final_recv;
+		drop = c->final_drop;
 		if (c->running)
 			(void)net_capture_stats(c->cap, &recv, &drop);
 		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, "

@@ -122,6 +122,11 @@ check "scan incident from the sensor" "$(echo "$inc" | jq -r \
 st=$(sqlite3 "$DATA/mamori.db" "select json from status order by 1 desc
     limit 1" 2>/dev/null)
 check_contains "status counts the capture" "$st" "\"interface\":\"sA$$\""
+# Saved at shutdown, after the capture stopped: its last counts, not 0.
+recv=$(echo "$st" | jq -r '.. | objects | select(.interface? ==
+    "sA'$$'") | .received' 2>/dev/null | head -1)
+[ "${recv:-0}" -gt 0 ] && pass ||
+    fail "the saved status shows the packets received (got '$recv')"
 check_contains "mamori status shows the capture" \
     "$("$MAMORI" status --data "$DATA" 2>&1)" "sA$$"
 finish
