@@ -101,8 +101,16 @@ while [ $r -le "$ROUNDS" ]; do
 	[ "$m" -gt "$best_m" ] && best_m=$m
 	[ "$t" -gt "$best_t" ] && best_t=$t
 	[ "$pr" -gt "$best_p" ] && best_p=$pr
+	echo "$m" >> "$T/rates.m"
+	echo "$t" >> "$T/rates.t"
 	r=$((r + 1))
 done
+# The median round of each tool (the upper one of an even count).
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
+}
+med_m=$(median "$T/rates.m")
+med_t=$(median "$T/rates.t")
 set -- $(run "$MAMORI" analyze --no-summary "$T/quarter.pcap")
 echo "mamori on the quarter capture: peak RSS $(($2 / 1024)) MB" \
     "(full capture: $((mrss / 1024)) MB)"
@@ -111,5 +119,7 @@ echo "alerts on the full capture:" \
 echo
 echo "best: mamori $best_m pkt/s, tcpdump $best_t pkt/s," \
     "ratio $(echo "scale=2; $best_m / $best_t" | bc)"
+echo "median: mamori $med_m pkt/s, tcpdump $med_t pkt/s," \
+    "ratio $(echo "scale=2; $med_m / $med_t" | bc)"
 echo "(for information: tcpdump -n -r FILE > /dev/null $best_p pkt/s," \
     "mamori at $(echo "scale=2; $best_m / $best_p" | bc) of it)"
